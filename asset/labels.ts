@@ -1,0 +1,13 @@
+/** Fashion-MNIST class names, in label order (0..9), as published with the data set. */
+export const FASHION_MNIST_LABELS: readonly string[] = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
