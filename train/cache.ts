@@ -1,0 +1,55 @@
+/**
+ * Build caching: the model is retrained only when something that determines its bytes changed —
+ * the data, the training configuration, or the code that trains and writes it.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Source folders whose code decides the asset's bytes. */
+const CODE_DIRS = ['train', 'asset'];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+function tfjsVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require('@tensorflow/tfjs/package.json') as { version: string }).version;
+}
+
+/** A digest over everything that decides the trained asset; equal keys mean an equal asset. */
+export function buildKey(inputs: Record<string, unknown>): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ ...inputs, tfjs: tfjsVersion() }));
+  for (const file of CODE_DIRS.flatMap((dir) => sourceFiles(join(projectRoot, dir)))) {
+    hash.update(relative(projectRoot, file));
+    hash.update(readFileSync(file));
+  }
+  return hash.digest('hex');
+}
+
+/** SHA-256 hex of a file's bytes. */
+export function fileSha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/**
+ * True when `assetPath` exists, its model card records `key`, and the asset's bytes still match
+ * the digest in the card (an edited or truncated asset is rebuilt, not trusted).
+ */
+export function isUpToDate(assetPath: string, cardPath: string, key: string): boolean {
+  if (!existsSync(assetPath) || !existsSync(cardPath)) return false;
+  try {
+    const card = JSON.parse(readFileSync(cardPath, 'utf8')) as { buildKey?: string; asset?: { sha256?: string } };
+    return card.buildKey === key && card.asset?.sha256 === fileSha256(assetPath);
+  } catch {
+    return false;
+  }
+}

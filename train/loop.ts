@@ -1,0 +1,143 @@
+/**
+ * The training loop: mini-batch Adam with a per-epoch learning-rate decay, a held-out validation
+ * split for model selection, and per-epoch progress.
+ *
+ * A hand-written loop around optimizer.minimize rather than model.fit: fit costs 1.6-1.9x the
+ * time and ~350 MB more memory for identical weights, and its shuffle uses Math.random.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { PIXELS_PER_IMAGE } from '../asset/architecture.ts';
+import type { ImageSet } from './data/index.ts';
+import { createRandom, shuffledIndices } from './random.ts';
+
+/** Hyper-parameters of one training run. Everything here goes into the build cache key. */
+export interface TrainingConfig {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Multiplier applied to the learning rate after every epoch. */
+  learningRateDecay: number;
+  /** Training images held out for validation / model selection (never the test set). */
+  validationSize: number;
+  seed: number;
+}
+
+/** Figures of one finished epoch. */
+export interface EpochReport {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  validationAccuracy: number;
+  learningRate: number;
+  seconds: number;
+}
+
+/** Callbacks for progress output; the loop itself prints nothing. */
+export interface TrainingObserver {
+  onBatch?(epoch: number, batch: number, batches: number): void;
+  onEpoch?(report: EpochReport): void;
+}
+
+/** Outcome: the per-epoch history and which epoch's weights the model now holds. */
+export interface TrainingResult {
+  history: EpochReport[];
+  bestEpoch: number;
+}
+
+const CLASSES = 10;
+
+/** Copies the images at `indices` into `pixels`, scaled to [0, 1], and one-hot labels into `targets`. */
+function fillBatch(set: ImageSet, indices: ArrayLike<number>, pixels: Float32Array, targets: Float32Array): void {
+  targets.fill(0);
+  for (let row = 0; row < indices.length; row++) {
+    const source = indices[row]! * PIXELS_PER_IMAGE;
+    const target = row * PIXELS_PER_IMAGE;
+    for (let p = 0; p < PIXELS_PER_IMAGE; p++) pixels[target + p] = set.images[source + p]! / 255;
+    targets[row * CLASSES + set.labels[indices[row]!]!] = 1;
+  }
+}
+
+/** Fraction of `indices` in `set` that the model classifies correctly. */
+export function accuracyOn(model: tf.LayersModel, set: ImageSet, indices: Uint32Array, batchSize = 1000): number {
+  let correct = 0;
+  const pixels = new Float32Array(batchSize * PIXELS_PER_IMAGE);
+  const targets = new Float32Array(batchSize * CLASSES);
+  for (let start = 0; start < indices.length; start += batchSize) {
+    const chunk = indices.subarray(start, start + batchSize);
+    fillBatch(set, chunk, pixels, targets);
+    const predicted = tf.tidy(() => {
+      const x = tf.tensor2d(pixels.subarray(0, chunk.length * PIXELS_PER_IMAGE), [chunk.length, PIXELS_PER_IMAGE]);
+      return (model.predict(x.reshape([chunk.length, 28, 28])) as tf.Tensor2D).argMax(1);
+    });
+    const classes = predicted.dataSync();
+    predicted.dispose();
+    chunk.forEach((index, i) => {
+      if (classes[i] === set.labels[index]) correct++;
+    });
+  }
+  return correct / indices.length;
+}
+
+/** Trains `model` in place; on return it holds the weights of the epoch with the best validation accuracy. */
+export function trainModel(model: tf.LayersModel, set: ImageSet, config: TrainingConfig, observer: TrainingObserver = {}): TrainingResult {
+  const random = createRandom(config.seed);
+  const split = shuffledIndices(set.count, random);
+  const validation = split.subarray(0, config.validationSize);
+  const training = split.slice(config.validationSize);
+
+  const optimizer = tf.train.adam(config.learningRate);
+  const { batchSize } = config;
+  const batches = Math.floor(training.length / batchSize);
+  const pixels = new Float32Array(batchSize * PIXELS_PER_IMAGE);
+  const targets = new Float32Array(batchSize * CLASSES);
+  const history: EpochReport[] = [];
+  let best = { epoch: 0, accuracy: -1, weights: [] as tf.Tensor[] };
+
+  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    const started = performance.now();
+    const learningRate = config.learningRate * config.learningRateDecay ** (epoch - 1);
+    // Adam reads this field on every step; mutating it keeps the moment estimates intact.
+    (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+    const order = shuffledIndices(training.length, random);
+    const losses: tf.Scalar[] = [];
+    const hits: tf.Scalar[] = [];
+
+    for (let b = 0; b < batches; b++) {
+      const batch = order.subarray(b * batchSize, (b + 1) * batchSize).map((i) => training[i]!);
+      fillBatch(set, batch, pixels, targets);
+      tf.tidy(() => {
+        const x = tf.tensor3d(pixels, [batchSize, 28, 28]);
+        const y = tf.tensor2d(targets, [batchSize, CLASSES]);
+        const loss = optimizer.minimize(() => {
+          const probabilities = model.apply(x, { training: true }) as tf.Tensor2D;
+          hits.push(tf.keep(tf.sum(tf.cast(tf.equal(probabilities.argMax(1), y.argMax(1)), 'float32'))));
+          return tf.mean(tf.metrics.categoricalCrossentropy(y, probabilities)) as tf.Scalar;
+        }, true);
+        losses.push(tf.keep(loss!));
+      });
+      observer.onBatch?.(epoch, b + 1, batches);
+    }
+
+    const [lossSum, hitSum] = tf.tidy(() => [tf.addN(losses).dataSync()[0]!, tf.addN(hits).dataSync()[0]!]);
+    tf.dispose([...losses, ...hits]);
+    const validationAccuracy = accuracyOn(model, set, validation);
+    const report: EpochReport = {
+      epoch,
+      loss: lossSum / batches,
+      accuracy: hitSum / (batches * batchSize),
+      validationAccuracy,
+      learningRate,
+      seconds: (performance.now() - started) / 1000,
+    };
+    history.push(report);
+    observer.onEpoch?.(report);
+    if (validationAccuracy > best.accuracy) {
+      tf.dispose(best.weights);
+      best = { epoch, accuracy: validationAccuracy, weights: model.getWeights().map((w) => tf.tensor(w.dataSync().slice(), w.shape)) };
+    }
+  }
+  model.setWeights(best.weights);
+  tf.dispose(best.weights);
+  optimizer.dispose();
+  return { history, bestEpoch: best.epoch };
+}
