@@ -70,7 +70,8 @@ const align4 = (n: number): number => (n + 3) & ~3;
 const elementCount = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
 async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  // Typed-array generics: the input never wraps a SharedArrayBuffer here.
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
 }
 
 /** Lower-case hex of a byte string. */

@@ -68,8 +68,8 @@ export function createNetwork(asset: ModelAsset): Network {
             b: layer.kernel,
             bias: layer.bias,
             activation: layer.activation === 'relu' ? 'relu' : 'linear',
-          });
-          if (layer.activation === 'softmax') x = tf.softmax(x);
+          }) as tf.Tensor2D;
+          if (layer.activation === 'softmax') x = tf.softmax(x) as tf.Tensor2D;
         }
         return x;
       });

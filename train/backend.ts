@@ -46,7 +46,7 @@ function routeTransposedMatMulThroughXnnpack(): void {
     const a = materialise(inputs['a'] as TensorInfo, transposeA);
     const b = materialise(inputs['b'] as TensorInfo, transposeB);
     const result = matMul.kernelFunc({ inputs: { a, b }, attrs: { ...attrs, transposeA: false, transposeB: false }, backend });
-    for (const t of temporaries) backend.disposeData(t.dataId);
+    for (const t of temporaries) (backend as tf.KernelBackend).disposeData(t.dataId);
     return result;
   };
   // The original setupFunc already ran when the backend initialised; the wrapper reuses its state.
