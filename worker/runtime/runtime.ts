@@ -1,0 +1,52 @@
+/**
+ * The per-isolate runtime: one wasm backend, started lazily on first use (Workers allow no async
+ * work at global scope) and shared by every request the isolate serves.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { onceUntilSuccess } from './once.ts';
+import { startWasmBackend, type WasmRuntime } from './wasm-backend.ts';
+
+let running: WasmRuntime | undefined;
+let attempts = 0;
+
+/** Starts the wasm backend once per isolate; concurrent callers wait for the same start. */
+export const ensureBackend: () => Promise<WasmRuntime> = onceUntilSuccess(async () => {
+  attempts++;
+  running = await startWasmBackend();
+  return running;
+});
+
+/** What is running, cheap enough for every health check. Never starts the backend itself. */
+export interface RuntimeInfo {
+  /** Active tfjs backend ('wasm'), or 'none' before the first model is requested. */
+  backend: string;
+  /** File name of the instantiated tfjs binary, or 'none' before initialisation. */
+  wasmBinary: string;
+  /** Whether the instantiated binary is the SIMD build. */
+  simd: boolean;
+  /** @tensorflow/tfjs-core version. */
+  tfjsVersion: string;
+  /** Live tfjs tensors: constant between requests once the models are loaded, else a leak. */
+  tensors: number;
+  /** Size of the wasm linear memory in bytes (grows on demand, never shrinks). */
+  wasmHeapBytes: number;
+  /** Whether the backend has started. */
+  initialised: boolean;
+  /** How many times this isolate started initialising the backend: 1 unless a start failed. */
+  initialisations: number;
+}
+
+/** Reports the runtime's state without touching tfjs' lazy backend selection. */
+export function runtimeInfo(): RuntimeInfo {
+  return {
+    backend: running ? tf.getBackend() : 'none',
+    wasmBinary: running?.binary.name ?? 'none',
+    simd: running?.binary.simd ?? false,
+    tfjsVersion: tf.version_core,
+    // engine().state rather than tf.memory(): the latter would make tfjs pick a backend itself.
+    tensors: tf.engine().state.numTensors,
+    wasmHeapBytes: running?.memory.buffer.byteLength ?? 0,
+    initialised: running !== undefined,
+    initialisations: attempts,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Starts tfjs' 'wasm' backend inside a Worker.
+ *
+ * tfjs' own initialiser cannot work here: it compiles the binary from fetched bytes, which Workers
+ * forbid ("Wasm code generation disallowed by embedder"), and with a platform fetch it never
+ * settles (tensorflow/tfjs#8157). So the 'wasm' backend is re-registered with a factory that
+ * instantiates the pre-compiled module bundled by wrangler, then builds the same JS bridge and
+ * BackendWasm as tfjs' init() in dist/backend_wasm.js does. This leans on tfjs internals pinned at
+ * 4.22.0; test/worker/runtime.test.ts proves which binary runs.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+// Importing the package also registers every wasm kernel under the backend name 'wasm'.
+import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import wasmFactory, { type BackendWasmModule } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
+import { WASM_BINARY, type WasmBinary } from './wasm-binary.ts';
+
+const BACKEND_NAME = 'wasm';
+/** tfjs' own priority for 'wasm' (dist/base.js), so nothing else outranks it if registered later. */
+const WASM_PRIORITY = 2;
+
+/** The running backend: which binary was instantiated and the memory it computes in. */
+export interface WasmRuntime {
+  readonly binary: WasmBinary;
+  /** The instance's linear memory; read its size when asked, as the heap grows on demand. */
+  readonly memory: WebAssembly.Memory;
+}
+
+type ReceiveInstance = (instance: WebAssembly.Instance, module: WebAssembly.Module) => void;
+
+/** The Emscripten module object as tfjs' init() uses it; tfjs' typings leave out cwrap. */
+type EmscriptenGlue = BackendWasmModule & {
+  cwrap(name: string, returns: 'number' | null, args: 'number'[]): (...args: number[]) => number;
+};
+
+/**
+ * Runs the Emscripten glue (its factory serves both the plain and the SIMD binary) on a module
+ * instantiated synchronously from `binary`, and adds the cwrap bridge BackendWasm expects.
+ */
+async function instantiate(binary: WasmBinary): Promise<{ module: BackendWasmModule; memory: WebAssembly.Memory }> {
+  let memory: WebAssembly.Memory | undefined;
+  // A failure inside the hook, or an Emscripten abort, rejects the factory's promise.
+  const module = (await wasmFactory({
+    instantiateWasm(imports: WebAssembly.Imports, receive: ReceiveInstance) {
+      const instance = new WebAssembly.Instance(binary.module, imports);
+      memory = instance.exports.memory as WebAssembly.Memory;
+      receive(instance, binary.module);
+      return instance.exports;
+    },
+  })) as EmscriptenGlue;
+  if (!memory) throw new Error(`the tfjs wasm glue started without instantiating ${binary.name}`);
+  module.tfjs = {
+    init: module.cwrap('init', null, []),
+    initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
+    getThreadsCount: module.cwrap('get_threads_count', 'number', []),
+    registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
+    disposeData: module.cwrap('dispose_data', null, ['number']),
+    dispose: module.cwrap('dispose', null, []),
+  };
+  return { module, memory };
+}
+
+/**
+ * Registers the Worker-compatible 'wasm' backend in place of tfjs' own and makes it the active
+ * backend, on WASM_BINARY. Call once per isolate (runtime.ts does); calling again replaces the
+ * backend and loses its tensors, which is harmless only after a failed start.
+ */
+export async function startWasmBackend(): Promise<WasmRuntime> {
+  const binary = WASM_BINARY;
+  let runtime: WasmRuntime | undefined;
+  let failure: unknown;
+  if (tf.findBackendFactory(BACKEND_NAME)) tf.removeBackend(BACKEND_NAME);
+  tf.registerBackend(
+    BACKEND_NAME,
+    async () => {
+      try {
+        const { module, memory } = await instantiate(binary);
+        const backend = new BackendWasm(module);
+        runtime = { binary, memory };
+        return backend;
+      } catch (error) {
+        failure = error;
+        throw error;
+      }
+    },
+    WASM_PRIORITY,
+  );
+  // setBackend reports a failed factory only as `false` (and a console warning): rethrow the cause.
+  const activated = await tf.setBackend(BACKEND_NAME);
+  if (!activated || !runtime) {
+    const reason = failure instanceof Error ? failure.message : String(failure ?? 'unknown reason');
+    throw new Error(`could not start the tfjs wasm backend with ${binary.name}: ${reason}`);
+  }
+  return runtime;
+}

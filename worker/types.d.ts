@@ -1,0 +1,14 @@
+/**
+ * Module types for the files wrangler bundles by its default rules: `*.bin` becomes a Data module
+ * (an ArrayBuffer) and `*.wasm` a CompiledWasm module (compiled by the runtime at upload, because
+ * Workers may not compile WebAssembly from bytes at run time).
+ */
+declare module '*.bin' {
+  const bytes: ArrayBuffer;
+  export default bytes;
+}
+
+declare module '*.wasm' {
+  const module: WebAssembly.Module;
+  export default module;
+}
