@@ -145,7 +145,8 @@ function readFloat32s(bytes: Uint8Array, at: number, count: number): Float32Arra
  * (corruption) and any tensor that falls outside the payload, each with an AssetFormatError.
  */
 export async function decodeAsset(input: ArrayBuffer | Uint8Array): Promise<ModelAsset> {
-  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  // A plain Uint8Array view even for a Node Buffer, whose slice() would share memory instead of copying.
+  const bytes = input instanceof Uint8Array ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
   if (bytes.length < PREAMBLE_BYTES + DIGEST_BYTES) {
     throw new AssetFormatError(`model asset is ${bytes.length} bytes, too short to be an asset`);
   }

@@ -54,6 +54,12 @@ describe('model asset format', () => {
     expect(a.length).toBeLessThan(float32Bytes * 0.27);
   });
 
+  it('decodes from a Node Buffer into independent tensor copies', async () => {
+    const tensors = sampleTensors();
+    const asset = await decodeAsset(Buffer.from(await encodeAsset(description, tensors)));
+    expect(asset.tensors.get('dense2/kernel')!.values).toEqual(tensors.get('dense2/kernel')!.values);
+  });
+
   it('rejects a corrupted asset', async () => {
     const bytes = await encodeAsset(description, sampleTensors());
     bytes[bytes.length - 1000]! ^= 0x01;
