@@ -18,7 +18,25 @@ export class Problem extends Error {
   ) {
     super(detail);
   }
+
+  /** The same problem with its detail prefixed by where in the request it arose, e.g. `instances[3].b64`. */
+  at(where: string): Problem {
+    return new Problem(this.status, this.title, `${where}: ${this.detail}`, this.headers);
+  }
 }
+
+/** 400: the request is malformed or its content cannot be decoded. */
+export const badRequest = (detail: string): Problem => new Problem(400, 'Bad Request', detail);
+
+/** 404: no such route or no such model. */
+export const notFound = (detail: string): Problem => new Problem(404, 'Not Found', detail);
+
+/** 413: the body, the image or the batch is larger than this Worker accepts. */
+export const contentTooLarge = (detail: string): Problem => new Problem(413, 'Content Too Large', detail);
+
+/** 415: the Content-Type is missing or not one the route accepts. */
+export const unsupportedMediaType = (detail: string): Problem =>
+  new Problem(415, 'Unsupported Media Type', detail);
 
 /** Renders a problem as an `application/problem+json` response. */
 export function problemResponse(problem: Problem, instance?: string): Response {

@@ -1,0 +1,60 @@
+/**
+ * The Worker's bindings and the limits parsed from them. Vars arrive as strings from wrangler.toml
+ * [vars] (or the dashboard); anything absent falls back to a default, anything present but
+ * malformed is a deployment bug and fails loudly rather than silently serving other limits.
+ */
+import type { TimingVariables } from 'hono/timing';
+
+/** Bindings declared in wrangler.toml [vars]. */
+export interface Env {
+  /** Comma-separated origins allowed by CORS, or "*" (the default). */
+  ALLOWED_ORIGINS?: string;
+  /** Largest accepted request body in bytes (default 4 MiB). */
+  MAX_BODY_BYTES?: string;
+  /** Largest accepted image in pixels, width x height (default 16 Mi pixels). */
+  MAX_IMAGE_PIXELS?: string;
+}
+
+/** Type parameter for every Hono app and route module of this Worker. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: TimingVariables;
+}
+
+/** Request limits in effect for one request. */
+export interface Limits {
+  maxBodyBytes: number;
+  maxImagePixels: number;
+}
+
+/** 4 MiB: far above any 28x28 payload, far below what would strain an isolate's 128 MB. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** 4096 x 4096: a phone photo fits; a decompression bomb's declared size does not. */
+export const DEFAULT_MAX_IMAGE_PIXELS = 4096 * 4096;
+
+function positiveInteger(name: keyof Env, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed <= 0) {
+    throw new Error(`binding ${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return parsed;
+}
+
+/** The body and image limits configured for this Worker. */
+export function limitsOf(env: Env): Limits {
+  return {
+    maxBodyBytes: positiveInteger('MAX_BODY_BYTES', env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
+    maxImagePixels: positiveInteger('MAX_IMAGE_PIXELS', env.MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGE_PIXELS),
+  };
+}
+
+/**
+ * The CORS allow-list: "*" when unset or when the list contains "*", otherwise the listed origins.
+ * An empty value allows no cross-origin caller at all.
+ */
+export function allowedOriginsOf(env: Env): '*' | string[] {
+  if (env.ALLOWED_ORIGINS === undefined) return '*';
+  const origins = env.ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean);
+  return origins.includes('*') ? '*' : origins;
+}

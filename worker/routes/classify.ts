@@ -1,0 +1,76 @@
+/**
+ * POST /v1/classify: one image in whichever encoding is handiest for the caller (a PNG or JPEG
+ * photo, 784 raw bytes, or JSON pixels), answered with the top-k labels.
+ */
+import { Hono } from 'hono';
+import { PIXELS_PER_IMAGE } from '../../asset/architecture.ts';
+import { limitsOf, type AppEnv } from '../env.ts';
+import { requireMediaType } from '../http/body.ts';
+import { copyImage, parseJson, requireObject } from '../http/json.ts';
+import { badRequest } from '../http/problem.ts';
+import { measure } from '../http/timing.ts';
+import { imageToPixels } from '../image/index.ts';
+import { infer, readRequestBody, requireModel } from './model.ts';
+
+/** Request media types, in the order the OpenAPI document and 415 details list them. */
+export const CLASSIFY_MEDIA_TYPES = ['image/png', 'image/jpeg', 'application/octet-stream', 'application/json'] as const;
+type ClassifyMediaType = (typeof CLASSIFY_MEDIA_TYPES)[number];
+
+/** Bounds of the `top` query parameter. */
+export const DEFAULT_TOP = 3;
+export const MAX_TOP = 10;
+
+/** One entry of the response's `predictions`. */
+interface Prediction {
+  label: string;
+  index: number;
+  score: number;
+}
+
+function parseTop(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_TOP;
+  const top = /^[0-9]{1,2}$/.test(value) ? Number(value) : NaN;
+  if (!(top >= 1 && top <= MAX_TOP)) {
+    throw badRequest(`query parameter top must be an integer from 1 to ${MAX_TOP}, got ${JSON.stringify(value)}`);
+  }
+  return top;
+}
+
+function decode(type: ClassifyMediaType, body: Uint8Array, maxPixels: number): Float32Array {
+  switch (type) {
+    case 'image/png':
+    case 'image/jpeg':
+      return imageToPixels(body, { maxPixels }, type);
+    case 'application/octet-stream':
+      if (body.length !== PIXELS_PER_IMAGE) {
+        throw badRequest(`an application/octet-stream body must be exactly ${PIXELS_PER_IMAGE} bytes (28x28 grayscale, row-major, 0 = background), got ${body.length}`);
+      }
+      return Float32Array.from(body);
+    case 'application/json': {
+      const pixels = new Float32Array(PIXELS_PER_IMAGE);
+      copyImage(requireObject(parseJson(body), 'body').pixels, 'pixels', pixels, 0);
+      return pixels;
+    }
+  }
+}
+
+/** The `top` most probable classes, most probable first (ties keep label order). */
+function topPredictions(probabilities: Float32Array, labels: readonly string[], top: number): Prediction[] {
+  return Array.from(probabilities, (score, index) => ({ label: labels[index] ?? String(index), index, score }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, top);
+}
+
+/** Routes of the classify endpoint. */
+export const classify = new Hono<AppEnv>().post('/v1/classify', async (c) => {
+  const type = requireMediaType(c.req.raw, CLASSIFY_MEDIA_TYPES);
+  const top = parseTop(c.req.query('top'));
+  const model = await requireModel(c.req.query('model'));
+  const body = await readRequestBody(c);
+  const pixels = measure(c, 'decode', () => decode(type, body, limitsOf(c.env).maxImagePixels));
+  const probabilities = infer(c, model, pixels);
+  return c.json({
+    predictions: topPredictions(probabilities, model.labels, top),
+    model: { name: model.name, version: model.version, sha256: model.sha256 },
+  });
+});
