@@ -200,7 +200,8 @@ export async function decodeAsset(input: ArrayBuffer | Uint8Array): Promise<Mode
     }
   }
   const { tensors: _entries, ...description } = header;
-  return { ...description, tensors, sha256: toHex(digest) };
+  // Clients see the digest of the whole file, the same figure `sha256sum` prints for it.
+  return { ...description, tensors, sha256: toHex(await sha256(bytes)) };
 }
 
 /** Float32 values of a stored tensor; int8 values are multiplied by their channel's scale. */
