@@ -11,6 +11,7 @@ import { notFound, Problem, problemResponse } from './http/problem.ts';
 import { serverTiming } from './http/timing.ts';
 import { openApiDocument } from './openapi.ts';
 import { classify } from './routes/classify.ts';
+import { demo } from './routes/demo.ts';
 import { kserve } from './routes/kserve.ts';
 import { tfServing } from './routes/tfserving.ts';
 
@@ -31,6 +32,7 @@ app.use(
 );
 app.use(serverTiming());
 
+app.route('/', demo);
 app.route('/', classify);
 app.route('/', tfServing);
 app.route('/', kserve);

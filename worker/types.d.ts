@@ -12,3 +12,9 @@ declare module '*.wasm' {
   const module: WebAssembly.Module;
   export default module;
 }
+
+/** `*.html` becomes a Text module (wrangler's default rule): the file's contents as a string. */
+declare module '*.html' {
+  const text: string;
+  export default text;
+}
