@@ -105,7 +105,7 @@ describe('400: malformed or undecodable requests', () => {
 
 describe('404: unknown routes and models', () => {
   it.each([
-    ['GET', '/'],
+    ['GET', '/index.html'],
     ['GET', '/v1/nope'],
     ['POST', '/v1/models/fashion-mnist:classify'],
     ['GET', '/v3/models'],
@@ -135,6 +135,7 @@ describe('405: wrong method, with Allow', () => {
     ['GET', '/v2/models/fashion-mnist/infer', 'POST'],
     ['POST', '/v2/health/live', 'GET, HEAD'],
     ['POST', '/openapi.json', 'GET, HEAD'],
+    ['POST', '/', 'GET, HEAD'],
   ])('%s %s', async (method, path, allow) => {
     const response = await worker.fetch(path, { method });
     expect(response.headers.get('Allow')).toBe(allow);
