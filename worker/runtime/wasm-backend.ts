@@ -9,9 +9,11 @@
  * 4.22.0; test/worker/runtime.test.ts proves which binary runs.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// Importing the package also registers every wasm kernel under the backend name 'wasm'.
-import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+// The backend class alone: the package index would also register every wasm kernel and tfjs' own
+// 'wasm' backend factory, neither of which this Worker uses (see kernels.ts).
+import { BackendWasm } from '@tensorflow/tfjs-backend-wasm/dist/backend_wasm.js';
 import wasmFactory, { type BackendWasmModule } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
+import { registerWasmKernels } from './kernels.ts';
 import { WASM_BINARY, type WasmBinary } from './wasm-binary.ts';
 
 const BACKEND_NAME = 'wasm';
@@ -68,6 +70,7 @@ export async function startWasmBackend(): Promise<WasmRuntime> {
   const binary = WASM_BINARY;
   let runtime: WasmRuntime | undefined;
   let failure: unknown;
+  registerWasmKernels();
   if (tf.findBackendFactory(BACKEND_NAME)) tf.removeBackend(BACKEND_NAME);
   tf.registerBackend(
     BACKEND_NAME,

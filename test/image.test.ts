@@ -1,0 +1,574 @@
+/**
+ * The image input pipeline (worker/image/): header sniffing, limits, decoding every PNG flavour and
+ * JPEG, and the Fashion-MNIST-style conversion, checked against the real Fashion-MNIST test images.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { crc32, deflateSync, gunzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { encode as encodePng, type ImageData as PngImageData } from 'fast-png';
+import jpeg from 'jpeg-js';
+import { Miniflare } from 'miniflare';
+import { describe, expect, it } from 'vitest';
+import { Problem } from '../worker/http/problem.ts';
+import { decodeImage } from '../worker/image/decode.ts';
+import { fashionize } from '../worker/image/fashionize.ts';
+import { imageToPixels } from '../worker/image/index.ts';
+import { orient } from '../worker/image/orientation.ts';
+import { sniffImage } from '../worker/image/sniff.ts';
+
+const LIMITS = { maxPixels: 16_777_216 };
+
+// ---- Fashion-MNIST test images: 16-byte IDX header, then 10000 images of 28x28 bytes. ----
+const idx = gunzipSync(readFileSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'));
+const COUNT = idx.readUInt32BE(4);
+const dataset = (i: number): Uint8Array => new Uint8Array(idx.buffer, idx.byteOffset + 16 + i * 784, 784);
+
+// ---- helpers ----
+
+/** Runs `fn` and returns the Problem it throws; fails the test if it throws anything else or nothing. */
+function problemOf(fn: () => unknown): Problem {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof Problem) return error;
+    throw new Error(`expected a Problem, got ${String(error)}`);
+  }
+  throw new Error('expected a Problem, but nothing was thrown');
+}
+
+function pngChunk(type: string, data: Uint8Array): Uint8Array {
+  const chunk = new Uint8Array(12 + data.length);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, data.length);
+  chunk.set(new TextEncoder().encode(type), 4);
+  chunk.set(data, 8);
+  view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
+  return chunk;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) (out.set(p, at), (at += p.length));
+  return out;
+}
+
+const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** A PNG made of a valid IHDR (with valid CRC), the given IDAT payload (if any), and IEND. */
+function craftPng(width: number, height: number, colorType: number, idat?: Uint8Array): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr[8] = 8;
+  ihdr[9] = colorType;
+  return concat(PNG_SIGNATURE, pngChunk('IHDR', ihdr), ...(idat ? [pngChunk('IDAT', idat)] : []), pngChunk('IEND', new Uint8Array()));
+}
+
+/** Re-encodes a PNG's single IDAT chunk as many IDAT chunks of `size` bytes, as libpng does at 8 kB. */
+function splitIdat(png: Uint8Array, size: number): Uint8Array {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const at = png.findIndex((_, i) => png[i + 4] === 0x49 && png[i + 5] === 0x44 && png[i + 6] === 0x41 && png[i + 7] === 0x54); // "IDAT"
+  const data = png.subarray(at + 8, at + 8 + view.getUint32(at));
+  const pieces = Array.from({ length: Math.ceil(data.length / size) }, (_, k) => pngChunk('IDAT', data.subarray(k * size, (k + 1) * size)));
+  return concat(png.subarray(0, at), ...pieces, png.subarray(at + 12 + data.length));
+}
+
+/** Inserts a chunk right after IHDR of an existing PNG. */
+function withChunkAfterIhdr(png: Uint8Array, chunk: Uint8Array): Uint8Array {
+  return concat(png.subarray(0, 33), chunk, png.subarray(33));
+}
+
+/** A JPEG APP1 segment holding EXIF with just an Orientation tag, in either TIFF byte order. */
+function exifSegment(orientation: number, littleEndian: boolean): Uint8Array {
+  const tiff = new DataView(new ArrayBuffer(26));
+  tiff.setUint16(0, littleEndian ? 0x4949 : 0x4d4d);
+  tiff.setUint16(2, 42, littleEndian);
+  tiff.setUint32(4, 8, littleEndian); // IFD0 right after the header
+  tiff.setUint16(8, 1, littleEndian); // one entry: Orientation, SHORT, count 1
+  tiff.setUint16(10, 0x0112, littleEndian);
+  tiff.setUint16(12, 3, littleEndian);
+  tiff.setUint32(14, 1, littleEndian);
+  tiff.setUint16(18, orientation, littleEndian);
+  const payload = concat(new TextEncoder().encode('Exif\0\0'), new Uint8Array(tiff.buffer));
+  return concat(new Uint8Array([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]), payload);
+}
+
+const gray28 = (data: Uint8Array): PngImageData => ({ width: 28, height: 28, data, channels: 1, depth: 8 });
+const encodeJpeg = (width: number, height: number, rgba: Uint8Array, quality = 90) =>
+  new Uint8Array(jpeg.encode({ width, height, data: rgba }, quality).data);
+
+/** Deterministic PRNG (mulberry32), so failures reproduce. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/**
+ * A "shop photo" of data set image `src`: negated (dark garment on white), scaled to an object x
+ * object square placed at (left, top) on a white width x height RGBA canvas. 'sharp' replicates
+ * pixels (hard edges, like a crisp product photo); 'smooth' interpolates bilinearly (soft edges).
+ */
+function shopPhoto(src: Uint8Array, width: number, height: number, object: number, left: number, top: number, edges: 'sharp' | 'smooth'): Uint8Array {
+  const rgba = new Uint8Array(width * height * 4).fill(255);
+  const s = object / 28;
+  const at = (x: number, y: number) => src[Math.min(27, y) * 28 + Math.min(27, x)]!;
+  for (let y = 0; y < object; y++) {
+    for (let x = 0; x < object; x++) {
+      let v: number;
+      if (edges === 'sharp') v = at(Math.floor(x / s), Math.floor(y / s));
+      else {
+        const fx = Math.max(0, (x + 0.5) / s - 0.5);
+        const fy = Math.max(0, (y + 0.5) / s - 0.5);
+        const [x0, y0, ax, ay] = [Math.floor(fx), Math.floor(fy), fx % 1, fy % 1];
+        v = (1 - ay) * ((1 - ax) * at(x0, y0) + ax * at(x0 + 1, y0)) + ay * ((1 - ax) * at(x0, y0 + 1) + ax * at(x0 + 1, y0 + 1));
+      }
+      const p = ((top + y) * width + left + x) * 4;
+      rgba[p] = rgba[p + 1] = rgba[p + 2] = Math.round(255 - v);
+    }
+  }
+  return rgba;
+}
+
+const rgbaToRgb = (rgba: Uint8Array) => rgba.filter((_, i) => i % 4 !== 3);
+
+/** Mean absolute difference and Pearson correlation of two 784-pixel images. */
+function compare(actual: ArrayLike<number>, expected: ArrayLike<number>): { mad: number; r: number } {
+  const n = expected.length;
+  let mad = 0, sa = 0, se = 0, saa = 0, see = 0, sae = 0;
+  for (let i = 0; i < n; i++) {
+    const [a, e] = [actual[i]!, expected[i]!];
+    mad += Math.abs(a - e);
+    (sa += a), (se += e), (saa += a * a), (see += e * e), (sae += a * e);
+  }
+  const r = (n * sae - sa * se) / Math.sqrt((n * saa - sa * sa) * (n * see - se * se));
+  return { mad: mad / n, r };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))]!;
+
+// ---- tests ----
+
+describe('real Fashion-MNIST images as 28x28 PNG', () => {
+  it('pass through bit-exactly, all 10000 test images', () => {
+    expect(COUNT).toBe(10000);
+    for (let i = 0; i < COUNT; i++) {
+      const pixels = imageToPixels(encodePng(gray28(dataset(i))), LIMITS, 'image/png');
+      if (!pixels.every((v, k) => v === dataset(i)[k])) throw new Error(`image ${i} changed`);
+    }
+  });
+
+  it('pass through bit-exactly as 16-bit, palette, Adam7-interlaced and multi-IDAT PNG', () => {
+    const palette = Array.from({ length: 256 }, (_, v) => [v, v, v]);
+    for (let i = 0; i < 100; i++) {
+      const img = dataset(i);
+      const variants = [
+        encodePng({ width: 28, height: 28, data: Uint16Array.from(img, (v) => v * 257), channels: 1, depth: 16 }),
+        encodePng({ width: 28, height: 28, data: img, channels: 1, depth: 8, palette }),
+        encodePng(gray28(img), { interlace: 'Adam7' }),
+        splitIdat(encodePng(gray28(img)), 7),
+      ];
+      for (const png of variants) expect(imageToPixels(png, LIMITS)).toEqual(Float32Array.from(img));
+    }
+  });
+});
+
+describe('shop photos (negated data set images, scaled up on white) come back close to the originals', () => {
+  // Fewer JPEGs: jpeg-js encoding in the test itself dominates the run time.
+  const count = { png: 200, jpeg: 100 };
+  const cases = [
+    { edges: 'sharp', width: 150, height: 200, object: 140 },
+    { edges: 'sharp', width: 224, height: 224, object: 200 },
+    { edges: 'smooth', width: 224, height: 224, object: 200 },
+  ] as const;
+  // Thresholds sit a little above what was measured (see the logged figures). 'smooth' is limited by
+  // the simulation itself: bilinear upscaling followed by exact 8x area averaging, with no trimming
+  // at all, already differs by 6.3 grey levels on average.
+  const bounds = { sharp: { mad: 3.5, r: 0.985 }, smooth: { mad: 14, r: 0.93 } };
+
+  for (const c of cases) {
+    for (const format of ['png', 'jpeg'] as const) {
+      it(`${c.edges} edges, ${c.object}px garment on a ${c.width}x${c.height} ${format.toUpperCase()}`, () => {
+        const mads: number[] = [];
+        const rs: number[] = [];
+        for (let i = 0; i < count[format]; i++) {
+          // Off-centre on purpose: the conversion has to find and centre the garment.
+          const rgba = shopPhoto(dataset(i), c.width, c.height, c.object, Math.floor((c.width - c.object) / 3), Math.floor((c.height - c.object) / 2), c.edges);
+          const bytes = format === 'png' ? encodePng({ width: c.width, height: c.height, data: rgbaToRgb(rgba), channels: 3, depth: 8 }) : encodeJpeg(c.width, c.height, rgba);
+          const { mad, r } = compare(imageToPixels(bytes, LIMITS, `image/${format}`), dataset(i));
+          mads.push(mad);
+          rs.push(r);
+        }
+        console.info(`${c.edges} ${c.width}x${c.height} ${format}: MAD mean ${mean(mads).toFixed(2)} median ${quantile(mads, 0.5).toFixed(2)} p95 ${quantile(mads, 0.95).toFixed(2)}; r mean ${mean(rs).toFixed(4)} median ${quantile(rs, 0.5).toFixed(4)} p5 ${quantile(rs, 0.05).toFixed(4)}`);
+        expect(mean(mads)).toBeLessThan(bounds[c.edges].mad);
+        expect(mean(rs)).toBeGreaterThan(bounds[c.edges].r);
+      });
+    }
+  }
+
+  it('a large 600x800 JPEG', () => {
+    const rs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const rgba = shopPhoto(dataset(i), 600, 800, 560, 10, 150, 'sharp');
+      rs.push(compare(imageToPixels(encodeJpeg(600, 800, rgba), LIMITS), dataset(i)).r);
+    }
+    expect(mean(rs)).toBeGreaterThan(0.985);
+  });
+});
+
+describe('PNG colour types and bit depths all decode to the same picture', () => {
+  // A 56x56 shop photo of a data set image, quantised to 16 grey levels so that 4-bit formats can hold it exactly.
+  const rgba = shopPhoto(dataset(7), 56, 56, 42, 5, 7, 'sharp').map((v, i) => (i % 4 === 3 ? v : Math.round(v / 17) * 17));
+  const gray = rgba.filter((_, i) => i % 4 === 0);
+  const expected = imageToPixels(encodePng({ width: 56, height: 56, data: gray, channels: 1, depth: 8 }), LIMITS);
+  const pack = (values: Uint8Array, depth: number) => {
+    const rowBytes = Math.ceil((56 * depth) / 8);
+    const out = new Uint8Array(rowBytes * 56);
+    values.forEach((v, i) => {
+      const [y, x] = [Math.floor(i / 56), i % 56];
+      out[y * rowBytes + ((x * depth) >> 3)]! |= v << (8 - depth - ((x * depth) & 7));
+    });
+    return out;
+  };
+  const levels = [...new Set(gray)].sort((a, b) => a - b);
+  const variants: Record<string, PngImageData> = {
+    'gray 16-bit': { width: 56, height: 56, data: Uint16Array.from(gray, (v) => v * 257), channels: 1, depth: 16 },
+    'gray 4-bit': { width: 56, height: 56, data: pack(gray.map((v) => v / 17), 4), channels: 1, depth: 4 },
+    'gray+alpha 8-bit': { width: 56, height: 56, data: Uint8Array.from({ length: 56 * 56 * 2 }, (_, i) => (i % 2 ? 255 : gray[i / 2]!)), channels: 2, depth: 8 },
+    'rgb 8-bit': { width: 56, height: 56, data: rgbaToRgb(rgba), channels: 3, depth: 8 },
+    'rgb 16-bit': { width: 56, height: 56, data: Uint16Array.from(rgbaToRgb(rgba), (v) => v * 257), channels: 3, depth: 16 },
+    'rgba 8-bit': { width: 56, height: 56, data: rgba, channels: 4, depth: 8 },
+    'rgba 16-bit': { width: 56, height: 56, data: Uint16Array.from(rgba, (v) => v * 257), channels: 4, depth: 16 },
+    'palette 8-bit': { width: 56, height: 56, data: gray.map((v) => levels.indexOf(v)), channels: 1, depth: 8, palette: levels.map((v) => [v, v, v]) },
+    'palette 4-bit': { width: 56, height: 56, data: pack(gray.map((v) => levels.indexOf(v)), 4), channels: 1, depth: 4, palette: levels.map((v) => [v, v, v]) },
+  };
+  for (const [name, image] of Object.entries(variants)) {
+    it(name, () => {
+      expect(levels.length).toBeLessThanOrEqual(16);
+      expect(imageToPixels(encodePng(image), LIMITS, 'image/png')).toEqual(expected);
+    });
+  }
+
+  it('1-bit and 2-bit gray scale to 0..255', () => {
+    const bits = gray.map((v) => (v > 127 ? 1 : 0));
+    const reference = imageToPixels(encodePng({ width: 56, height: 56, data: bits.map((b) => b * 255), channels: 1, depth: 8 }), LIMITS);
+    expect(imageToPixels(encodePng({ width: 56, height: 56, data: pack(bits, 1), channels: 1, depth: 1 }), LIMITS)).toEqual(reference);
+    expect(imageToPixels(encodePng({ width: 56, height: 56, data: pack(bits.map((b) => b * 3), 2), channels: 1, depth: 2 }), LIMITS)).toEqual(reference);
+  });
+
+  it('palette with transparency (tRNS) and an RGB colour key are composited over white', () => {
+    // Palette entry 0 is a fully transparent black: the background.
+    const indexed: PngImageData = { width: 56, height: 56, data: gray.map((v) => (v === 255 ? 0 : levels.indexOf(v) + 1)), channels: 1, depth: 8, palette: [[0, 0, 0, 0], ...levels.map((v) => [v, v, v, 255])] };
+    expect(imageToPixels(encodePng(indexed), LIMITS)).toEqual(expected);
+    // RGB with a tRNS colour key: the background is painted (1, 2, 3) and declared transparent.
+    const keyed = rgbaToRgb(rgba.map((v, i) => (rgba[i - (i % 4)] === 255 ? [1, 2, 3, 255][i % 4]! : v)));
+    const trns = pngChunk('tRNS', new Uint8Array([0, 1, 0, 2, 0, 3]));
+    const png = withChunkAfterIhdr(encodePng({ width: 56, height: 56, data: keyed, channels: 3, depth: 8 }), trns);
+    expect(imageToPixels(png, LIMITS)).toEqual(expected);
+  });
+});
+
+describe('conversion', () => {
+  it('a transparent cut-out behaves exactly like the same garment on white', () => {
+    for (let i = 0; i < 20; i++) {
+      const onWhite = shopPhoto(dataset(i), 100, 120, 84, 8, 20, 'sharp');
+      // Same garment, but the white background is fully transparent (and black underneath).
+      const cutOut = onWhite.map((v, k) => (onWhite[k - (k % 4)] === 255 && onWhite[k - (k % 4) + 1] === 255 && onWhite[k - (k % 4) + 2] === 255 ? 0 : v));
+      const expected = imageToPixels(encodePng({ width: 100, height: 120, data: onWhite, channels: 4, depth: 8 }), LIMITS);
+      expect(imageToPixels(encodePng({ width: 100, height: 120, data: cutOut, channels: 4, depth: 8 }), LIMITS)).toEqual(expected);
+    }
+  });
+
+  it('uses BT.601 luma and negates a light background', () => {
+    // A pure red square on white: luma 0.299 * 255 = 76, negated 179.
+    const rgba = new Uint8Array(40 * 40 * 4).fill(255);
+    for (let y = 10; y < 30; y++) for (let x = 10; x < 30; x++) rgba.set([255, 0, 0, 255], (y * 40 + x) * 4);
+    const pixels = imageToPixels(encodePng({ width: 40, height: 40, data: rgba, channels: 4, depth: 8 }), LIMITS);
+    expect(new Set(pixels)).toEqual(new Set([179])); // the trimmed square fills the whole canvas
+  });
+
+  it('maps an off-white background to 0 and keeps the aspect ratio, centred', () => {
+    // Two black 10x40 bars 10 apart on a 235 grey canvas: the 30x40 object becomes 21x28, so bars
+    // and gap are 7 columns each, starting at column 4 (the spare pixel goes left, like the data set).
+    const data = new Uint8Array(60 * 60).fill(235);
+    for (let y = 10; y < 50; y++) (data.fill(0, y * 60 + 15, y * 60 + 25), data.fill(0, y * 60 + 35, y * 60 + 45));
+    const pixels = imageToPixels(encodePng({ width: 60, height: 60, data, channels: 1, depth: 8 }), LIMITS);
+    const bar = (x: number) => (x >= 4 && x < 11) || (x >= 18 && x < 25);
+    for (let y = 0; y < 28; y++) {
+      for (let x = 0; x < 28; x++) expect(pixels[y * 28 + x], `(${x}, ${y})`).toBe(bar(x) ? 255 : 0);
+    }
+  });
+
+  it('trims, resizes and centres a dark-background image without negating it', () => {
+    // Data set image 0 at 3x on a black 100x100 canvas: a light garment on dark, like the data set.
+    const img = dataset(0);
+    const data = new Uint8Array(100 * 100);
+    for (let y = 0; y < 84; y++) for (let x = 0; x < 84; x++) data[(y + 5) * 100 + x + 11] = img[Math.floor(y / 3) * 28 + Math.floor(x / 3)]!;
+    const { r } = compare(imageToPixels(encodePng({ width: 100, height: 100, data, channels: 1, depth: 8 }), LIMITS), img);
+    expect(r).toBeGreaterThan(0.99);
+  });
+
+  it('a 28x28 image with a light background is converted, not passed through', () => {
+    const img = dataset(1);
+    const pixels = imageToPixels(encodePng(gray28(img.map((v) => 255 - v))), LIMITS);
+    expect(compare(pixels, img).r).toBeGreaterThan(0.97);
+  });
+
+  it('averages areas when shrinking: 1-pixel stripes become an even grey, not aliased stripes', () => {
+    // 280x280 of alternating black and white columns inside a white frame; nearest-neighbour would
+    // pick all-black or all-white columns, area averaging gives ~127 everywhere inside.
+    const data = new Uint8Array(300 * 300).fill(255);
+    for (let y = 10; y < 290; y++) for (let x = 10; x < 290; x += 2) data[y * 300 + x] = 0;
+    const pixels = imageToPixels(encodePng({ width: 300, height: 300, data, channels: 1, depth: 8 }), LIMITS);
+    for (const v of pixels) expect(Math.abs(v - 127.5)).toBeLessThan(5);
+  });
+
+  it('judges the background by the median corner, so a garment touching one corner does not fool it', () => {
+    const photo = shopPhoto(dataset(1), 80, 80, 70, 10, 10, 'sharp');
+    // A dark block in the top-left corner, touching the garment: the top-left pixel alone would call
+    // the background dark, and the white background would become a light object filling the canvas.
+    for (let y = 0; y < 20; y++) for (let x = 0; x < 20; x++) photo.fill(20, (y * 80 + x) * 4, (y * 80 + x) * 4 + 3);
+    const pixels = imageToPixels(encodePng({ width: 80, height: 80, data: photo, channels: 4, depth: 8 }), LIMITS);
+    expect(Math.max(...pixels.subarray(0, 8))).toBeGreaterThan(200); // the block, negated, top left
+    expect(pixels[783]).toBe(0); // white background, bottom right
+  });
+
+  it('ignores near-background specks (within 5%) when trimming, like the data set did', () => {
+    const img = dataset(4);
+    const clean = shopPhoto(img, 100, 100, 56, 22, 22, 'sharp');
+    const specked = clean.slice();
+    specked.fill(245, (3 * 100 + 95) * 4, (3 * 100 + 95) * 4 + 3); // a faint mark far from the garment
+    const encode = (data: Uint8Array) => encodePng({ width: 100, height: 100, data, channels: 4, depth: 8 });
+    expect(imageToPixels(encode(specked), LIMITS)).toEqual(imageToPixels(encode(clean), LIMITS));
+  });
+
+  it('an image of nothing but background is a blank canvas', () => {
+    expect(imageToPixels(encodePng({ width: 50, height: 30, data: new Uint8Array(1500).fill(250), channels: 1, depth: 8 }), LIMITS)).toEqual(new Float32Array(784));
+  });
+
+  it('converts a decoded 224x224 RGBA photo in well under a few ms', () => {
+    const rgba = shopPhoto(dataset(3), 224, 224, 200, 10, 12, 'smooth');
+    const raster = { width: 224, height: 224, channels: 4 as const, data: rgba };
+    const times: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = performance.now();
+      fashionize(raster);
+      times.push(performance.now() - t);
+    }
+    console.info(`fashionize 224x224 RGBA: median ${quantile(times, 0.5).toFixed(3)} ms, p90 ${quantile(times, 0.9).toFixed(3)} ms`);
+    expect(quantile(times, 0.5)).toBeLessThan(5);
+  });
+});
+
+describe('headers', () => {
+  it('reads PNG width, height, bit depth and colour type without decoding', () => {
+    const png = encodePng({ width: 37, height: 53, data: new Uint16Array(37 * 53 * 4), channels: 4, depth: 16 }, { interlace: 'Adam7' });
+    expect(sniffImage(png)).toEqual({ type: 'image/png', width: 37, height: 53, bitDepth: 16, colorType: 'rgba', interlaced: true, orientation: 1 });
+    const paletted = encodePng({ width: 9, height: 2, data: new Uint8Array(18), channels: 1, depth: 8, palette: [[1, 2, 3]] });
+    expect(sniffImage(paletted)).toMatchObject({ width: 9, height: 2, bitDepth: 8, colorType: 'palette', interlaced: false });
+  });
+
+  it('reads JPEG width, height and components from SOF0, after APPn, COM and fill bytes', () => {
+    const jpg = encodeJpeg(123, 45, new Uint8Array(123 * 45 * 4).fill(128));
+    expect(sniffImage(jpg)).toEqual({ type: 'image/jpeg', width: 123, height: 45, bitDepth: 8, colorType: 'rgb', interlaced: false, orientation: 1 });
+    const exif = new Uint8Array([0xff, 0xe1, 0x00, 0x0a, 0x45, 0x78, 0x69, 0x66, 0, 0, 1, 2]);
+    const comment = new Uint8Array([0xff, 0xfe, 0x00, 0x05, 0x68, 0x69, 0x21]);
+    const padded = concat(jpg.subarray(0, 2), exif, comment, new Uint8Array([0xff, 0xff]), jpg.subarray(2));
+    expect(sniffImage(padded)).toMatchObject({ width: 123, height: 45 });
+    expect(imageToPixels(padded, LIMITS, 'image/jpeg')).toHaveLength(784);
+  });
+
+  it('reads a progressive (SOF2) header and refuses lossless, arithmetic and 12-bit JPEG with 415', () => {
+    const jpg = encodeJpeg(20, 10, new Uint8Array(800).fill(0));
+    const sof = jpg.findIndex((b, i) => b === 0xff && jpg[i + 1] === 0xc0);
+    const patched = (at: number, value: number) => jpg.map((b, i) => (i === at ? value : b));
+    expect(sniffImage(patched(sof + 1, 0xc2))).toMatchObject({ width: 20, height: 10 });
+    for (const marker of [0xc3, 0xc9]) expect(problemOf(() => imageToPixels(patched(sof + 1, marker), LIMITS)).status).toBe(415);
+    expect(problemOf(() => imageToPixels(patched(sof + 4, 12), LIMITS)).detail).toMatch(/12-bit/);
+  });
+});
+
+describe('EXIF orientation', () => {
+  it('turns a stored raster upright for all eight orientations', () => {
+    // Stored 3x2 "1 2 3 / 4 5 6"; expected display per the EXIF definition of each value.
+    const stored = { width: 3, height: 2, channels: 1 as const, data: Uint8Array.from([1, 2, 3, 4, 5, 6]) };
+    const expected: Record<number, [number, number, number[]]> = {
+      1: [3, 2, [1, 2, 3, 4, 5, 6]],
+      2: [3, 2, [3, 2, 1, 6, 5, 4]],
+      3: [3, 2, [6, 5, 4, 3, 2, 1]],
+      4: [3, 2, [4, 5, 6, 1, 2, 3]],
+      5: [2, 3, [1, 4, 2, 5, 3, 6]],
+      6: [2, 3, [4, 1, 5, 2, 6, 3]],
+      7: [2, 3, [6, 3, 5, 2, 4, 1]],
+      8: [2, 3, [3, 6, 2, 5, 1, 4]],
+    };
+    for (const [orientation, [width, height, data]] of Object.entries(expected)) {
+      expect(orient(stored, Number(orientation)), `orientation ${orientation}`).toEqual({ width, height, channels: 1, data: Uint8Array.from(data) });
+    }
+    const rgba = { width: 2, height: 1, channels: 4 as const, data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]) };
+    expect(orient(rgba, 6)).toEqual({ width: 1, height: 2, channels: 4, data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]) });
+  });
+
+  it('a sideways phone JPEG with an orientation tag classifies like the upright photo', () => {
+    const upright = shopPhoto(dataset(9), 120, 160, 112, 4, 24, 'sharp');
+    // Store it turned 90 degrees counter-clockwise (160x120), as a camera held upright would.
+    const sideways = new Uint8Array(upright.length);
+    for (let y = 0; y < 160; y++) {
+      for (let x = 0; x < 120; x++) sideways.set(upright.subarray((y * 120 + x) * 4, (y * 120 + x) * 4 + 4), ((119 - x) * 160 + y) * 4);
+    }
+    const reference = imageToPixels(encodeJpeg(120, 160, upright), LIMITS);
+    const stored = encodeJpeg(160, 120, sideways);
+    const tagged = (orientation: number, little: boolean) => concat(stored.subarray(0, 2), exifSegment(orientation, little), stored.subarray(2));
+    expect(sniffImage(tagged(6, false))).toMatchObject({ width: 160, height: 120, orientation: 6 });
+    expect(compare(imageToPixels(tagged(6, false), LIMITS), reference).r).toBeGreaterThan(0.99);
+    expect(compare(imageToPixels(tagged(6, true), LIMITS), reference).r).toBeGreaterThan(0.99);
+    expect(compare(imageToPixels(stored, LIMITS), reference).r).toBeLessThan(0.8); // untagged: lying on its side
+  });
+
+  it('ignores invalid or broken EXIF instead of refusing the image', () => {
+    const jpg = encodeJpeg(30, 20, new Uint8Array(30 * 20 * 4).fill(90));
+    const broken = exifSegment(6, true);
+    broken[14] = 0xff; // IFD0 offset far beyond the segment
+    for (const segment of [exifSegment(9, true), broken]) {
+      const bytes = concat(jpg.subarray(0, 2), segment, jpg.subarray(2));
+      expect(sniffImage(bytes).orientation).toBe(1);
+      expect(imageToPixels(bytes, LIMITS)).toHaveLength(784);
+    }
+  });
+});
+
+describe('limits', () => {
+  it('rejects a PNG declaring 100000x100000 with 413 from the header alone', () => {
+    // No image data at all: were it decoded, this would be a 400, not a 413.
+    const bomb = craftPng(100_000, 100_000, 2);
+    const t = performance.now();
+    const problem = problemOf(() => imageToPixels(bomb, LIMITS, 'image/png'));
+    expect(performance.now() - t).toBeLessThan(50);
+    expect(problem).toMatchObject({ status: 413, title: 'Content Too Large' });
+    expect(problem.detail).toMatch(/100000x100000 = 10000000000 pixels; the limit is 16777216/);
+  });
+
+  it('rejects a JPEG whose frame header is over the limit with 413, and accepts exactly the limit', () => {
+    const jpg = encodeJpeg(64, 48, new Uint8Array(64 * 48 * 4).fill(30));
+    expect(problemOf(() => imageToPixels(jpg, { maxPixels: 64 * 48 - 1 })).status).toBe(413);
+    expect(imageToPixels(jpg, { maxPixels: 64 * 48 })).toHaveLength(784);
+  });
+
+  it('rejects a zlib bomb (1x1 PNG whose data inflates to 64 MB) quickly with 400', () => {
+    const idat = deflateSync(new Uint8Array(64 * 2 ** 20), { level: 9 });
+    const t = performance.now();
+    const problem = problemOf(() => imageToPixels(craftPng(1, 1, 0, idat), LIMITS));
+    expect(performance.now() - t).toBeLessThan(500);
+    expect(problem.status).toBe(400);
+    expect(problem.detail).toMatch(/more than the 2 bytes its header declares/);
+  });
+
+  it('also sets jpeg-js limits from maxPixels, as a second guard', () => {
+    const jpg = encodeJpeg(64, 48, new Uint8Array(64 * 48 * 4).fill(30));
+    const problem = problemOf(() => decodeImage(jpg, sniffImage(jpg), 1000));
+    expect(problem.status).toBe(400);
+    expect(problem.detail).toMatch(/maxResolutionInMP/);
+  });
+});
+
+describe('bad input', () => {
+  const png = encodePng(gray28(dataset(0)));
+  const jpg = encodeJpeg(50, 60, shopPhoto(dataset(0), 50, 60, 40, 5, 10, 'sharp'));
+
+  it('empty -> 400', () => {
+    expect(problemOf(() => imageToPixels(new Uint8Array(), LIMITS))).toMatchObject({ status: 400, title: 'Bad Request' });
+    expect(problemOf(() => imageToPixels(new Uint8Array(), LIMITS, 'image/png')).status).toBe(400);
+  });
+
+  it('random bytes and other formats -> 415 naming what they are', () => {
+    const next = random(1);
+    const noise = Uint8Array.from({ length: 1000 }, () => Math.floor(next() * 256));
+    expect(problemOf(() => imageToPixels(noise, LIMITS))).toMatchObject({ status: 415, title: 'Unsupported Media Type' });
+    expect(problemOf(() => imageToPixels(new TextEncoder().encode('GIF89a....'), LIMITS, 'image/png')).detail).toMatch(/GIF/);
+  });
+
+  it('mislabelled -> 415 naming the real type', () => {
+    expect(problemOf(() => imageToPixels(png, LIMITS, 'image/jpeg'))).toMatchObject({ status: 415, detail: expect.stringMatching(/declares image\/jpeg, but the bytes are a PNG image/) });
+    expect(problemOf(() => imageToPixels(jpg, LIMITS, 'image/png'))).toMatchObject({ status: 415, detail: expect.stringMatching(/declares image\/png, but the bytes are a JPEG image/) });
+  });
+
+  it('truncated PNG and JPEG -> 400 at every cut', () => {
+    for (const [name, bytes] of [['png', png], ['jpeg', jpg]] as const) {
+      for (let length = 1; length < bytes.length; length += name === 'png' ? 1 : 7) {
+        const problem = problemOf(() => imageToPixels(bytes.subarray(0, length), LIMITS));
+        expect(problem.status, `${name} cut to ${length} bytes: ${problem.detail}`).toBe(400);
+      }
+    }
+  });
+
+  it('a flipped bit in PNG image data fails the CRC -> 400', () => {
+    const corrupt = png.slice();
+    corrupt[60]! ^= 0x10;
+    expect(problemOf(() => imageToPixels(corrupt, LIMITS)).status).toBe(400);
+  });
+
+  it('random corruption never escapes as anything but a Problem', () => {
+    const next = random(42);
+    let decoded = 0;
+    for (let run = 0; run < 600; run++) {
+      const original = run % 2 ? jpg : png;
+      const bytes = original.slice();
+      for (let k = 0, n = 1 + Math.floor(next() * 4); k < n; k++) bytes[Math.floor(next() * bytes.length)] = Math.floor(next() * 256);
+      try {
+        expect(imageToPixels(bytes, LIMITS)).toHaveLength(784);
+        decoded++;
+      } catch (error) {
+        if (!(error instanceof Problem) || ![400, 413, 415].includes(error.status)) throw error;
+      }
+    }
+    expect(decoded).toBeGreaterThan(0); // some JPEG corruption is undetectable, and that is fine
+  });
+
+  it('works on a view into a larger buffer', () => {
+    const padded = concat(new Uint8Array(13).fill(9), png, new Uint8Array(5));
+    expect(imageToPixels(padded.subarray(13, 13 + png.length), LIMITS)).toEqual(Float32Array.from(dataset(0)));
+  });
+});
+
+describe('in workerd', () => {
+  it('bundles with esbuild and runs in Miniflare (no Node APIs, jpeg-js and fflate resolve)', async () => {
+    const entry = `
+      import { imageToPixels } from './worker/image/index.ts';
+      export default {
+        async fetch(request) {
+          try {
+            const pixels = imageToPixels(new Uint8Array(await request.arrayBuffer()), { maxPixels: 1e6 }, request.headers.get('content-type') ?? undefined);
+            return Response.json(Array.from(pixels));
+          } catch (error) {
+            return Response.json({ status: error.status, detail: error.detail }, { status: error.status ?? 500 });
+          }
+        },
+      };`;
+    const bundle = await build({
+      stdin: { contents: entry, resolveDir: fileURLToPath(new URL('..', import.meta.url)), loader: 'ts' },
+      bundle: true, format: 'esm', platform: 'neutral', write: false,
+      conditions: ['workerd', 'worker', 'browser'], mainFields: ['module', 'main'],
+    });
+    const mf = new Miniflare({ modules: true, script: bundle.outputFiles[0]!.text, compatibilityDate: '2026-04-26' });
+    try {
+      const post = (body: Uint8Array, type: string) => mf.dispatchFetch('http://image/', { method: 'POST', body, headers: { 'content-type': type } });
+      const fromPng = await post(encodePng(gray28(dataset(5))), 'image/png');
+      expect(await fromPng.json()).toEqual(Array.from(dataset(5)));
+      const photo = shopPhoto(dataset(5), 224, 224, 200, 12, 12, 'sharp');
+      const fromJpeg = (await (await post(encodeJpeg(224, 224, photo), 'image/jpeg')).json()) as number[];
+      expect(compare(fromJpeg, dataset(5)).r).toBeGreaterThan(0.98);
+      const bomb = await post(craftPng(1, 1, 0, deflateSync(new Uint8Array(64 * 2 ** 20))), 'image/png');
+      expect(bomb.status).toBe(400);
+      expect((await post(craftPng(5000, 5000, 2), 'image/png')).status).toBe(413);
+    } finally {
+      await mf.dispose();
+    }
+  });
+});

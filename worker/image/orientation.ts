@@ -1,0 +1,66 @@
+/**
+ * EXIF orientation. Phone cameras store pixels as the sensor saw them and record how to turn them
+ * upright in an EXIF tag, which browsers honour when showing the photo. jpeg-js ignores it, so
+ * without this a phone photo of a dress arrives lying on its side and is classified as such.
+ */
+import type { Raster } from './decode.ts';
+
+/** The EXIF Orientation tag in IFD0 (EXIF 2.32, 4.6.4 A). */
+const ORIENTATION_TAG = 0x0112;
+
+/**
+ * Reads the Orientation tag from the payload of a JPEG APP1 segment (after its length field).
+ * Returns 1..8, or undefined when the segment is not EXIF or carries no valid orientation; a broken
+ * EXIF block is no reason to refuse an image, so nothing here throws.
+ */
+export function readExifOrientation(segment: Uint8Array): number | undefined {
+  // "Exif\0\0", then a TIFF header: byte order "II" or "MM", 42, offset of IFD0.
+  if (segment.length < 14 || String.fromCharCode(...segment.subarray(0, 6)) !== 'Exif\0\0') return undefined;
+  const tiff = new DataView(segment.buffer, segment.byteOffset + 6, segment.length - 6);
+  const order = tiff.getUint16(0);
+  if (order !== 0x4949 && order !== 0x4d4d) return undefined;
+  const little = order === 0x4949;
+  const ifd = tiff.getUint32(4, little);
+  if (ifd + 2 > tiff.byteLength) return undefined;
+  const entries = tiff.getUint16(ifd, little);
+  for (let i = 0, at = ifd + 2; i < entries && at + 12 <= tiff.byteLength; i++, at += 12) {
+    if (tiff.getUint16(at, little) !== ORIENTATION_TAG) continue;
+    const value = tiff.getUint16(at + 8, little); // type SHORT, count 1: the value sits in the entry
+    return value >= 1 && value <= 8 ? value : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Where each orientation finds display pixel (0, 0) in the stored image, and how far the source
+ * index moves per display step right (dx) and down (dy); W and H are the stored width and height.
+ * Orientations 5..8 swap width and height.
+ */
+function walk(orientation: number, W: number, H: number): [start: number, dx: number, dy: number] {
+  const last = (H - 1) * W;
+  switch (orientation) {
+    case 2: return [W - 1, -1, W]; // mirrored
+    case 3: return [last + W - 1, -1, -W]; // rotated 180
+    case 4: return [last, 1, -W]; // mirrored vertically
+    case 5: return [0, W, 1]; // transposed
+    case 6: return [last, -W, 1]; // to be turned 90 clockwise
+    case 7: return [last + W - 1, -W, -1]; // transversed
+    case 8: return [W - 1, W, -1]; // to be turned 90 counter-clockwise
+    default: return [0, 1, W];
+  }
+}
+
+/** Returns the raster as it should be displayed; orientation 1 (or unknown) returns it as is. */
+export function orient(raster: Raster, orientation: number): Raster {
+  if (orientation < 2 || orientation > 8) return raster;
+  const { width: W, height: H, channels, data } = raster;
+  const [width, height] = orientation >= 5 ? [H, W] : [W, H];
+  const [start, dx, dy] = walk(orientation, W, H);
+  const out = new Uint8Array(data.length);
+  for (let y = 0, o = 0; y < height; y++) {
+    for (let x = 0, s = start + y * dy; x < width; x++, s += dx) {
+      for (let c = 0; c < channels; c++) out[o++] = data[s * channels + c]!;
+    }
+  }
+  return { width, height, channels, data: out };
+}

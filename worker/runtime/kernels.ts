@@ -1,0 +1,24 @@
+/**
+ * The tfjs wasm kernels the served models run, registered one by one instead of through the
+ * package index (which registers all ~160 and costs bundle bytes, startup evaluation and one
+ * set-up call each when the backend starts). asset/network.ts calls _FusedMatMul and Softmax per
+ * prediction, and Multiply once per kernel at load time to dequantize. A model needing another
+ * kernel fails at load with a message naming it (see createNetwork).
+ */
+import { getKernel, registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { _fusedMatMulConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/_FusedMatMul.js';
+import { multiplyConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Multiply.js';
+import { softmaxConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Softmax.js';
+
+const KERNELS: readonly KernelConfig[] = [_fusedMatMulConfig, softmaxConfig, multiplyConfig];
+
+/**
+ * Registers the kernels for tfjs' 'wasm' backend name. Must run before that backend starts: each
+ * kernel binds its wasm entry point when the backend initialises. Kernels already registered (by
+ * code that imports more of tfjs) are left alone.
+ */
+export function registerWasmKernels(): void {
+  for (const kernel of KERNELS) {
+    if (!getKernel(kernel.kernelName, kernel.backendName)) registerKernel(kernel);
+  }
+}
