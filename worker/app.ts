@@ -5,7 +5,8 @@
  */
 import { Hono } from 'hono';
 import { methodNotAllowed } from 'hono/method-not-allowed';
-import type { AppEnv } from './env.ts';
+import { limitsOf, type AppEnv } from './env.ts';
+import { discardUnreadBody } from './http/body.ts';
 import { cors } from './http/cors.ts';
 import { notFound, Problem, problemResponse } from './http/problem.ts';
 import { serverTiming } from './http/timing.ts';
@@ -16,6 +17,13 @@ import { kserve } from './routes/kserve.ts';
 import { tfServing } from './routes/tfserving.ts';
 
 const app = new Hono<AppEnv>();
+
+// Outermost, so it runs after whatever answered: a body left unread would cost the client its
+// keep-alive connection (see discardUnreadBody).
+app.use(async (c, next) => {
+  await next();
+  await discardUnreadBody(c.req.raw, limitsOf(c.env).maxBodyBytes);
+});
 
 // CORS first so that every answer, errors included, carries the headers a browser needs to read it.
 app.use(cors);
