@@ -9,17 +9,24 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { registerWasmGradientKernels } from './kernels/index.ts';
 
 /** Backends the trainer can use. */
 export type TrainingBackend = 'wasm' | 'cpu';
 export const TRAINING_BACKENDS: readonly TrainingBackend[] = ['wasm', 'cpu'];
 
-/** Activates `name` for all following tfjs work; for wasm also installs the matmul re-routing. */
+/**
+ * Activates `name` for all following tfjs work; for wasm also installs the matmul re-routing and
+ * the convolution gradient kernels (train/kernels/).
+ */
 export async function useBackend(name: TrainingBackend): Promise<void> {
   tf.enableProdMode();
   if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} failed to initialise`);
   await tf.ready();
-  if (name === 'wasm') routeTransposedMatMulThroughXnnpack();
+  if (name === 'wasm') {
+    routeTransposedMatMulThroughXnnpack();
+    registerWasmGradientKernels();
+  }
 }
 
 let rerouted = false;

@@ -1,0 +1,152 @@
+/**
+ * The wasm gradient kernels of train/kernels/ against the reference `cpu` backend, on small random
+ * shapes covering what training uses (stride 1, 'same' and 'valid', 2x2 pooling) and the cases
+ * that fall back to the stock kernels.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../train/backend.ts';
+import { createRandom } from '../train/random.ts';
+
+type Shape4 = [number, number, number, number];
+
+function randomValues(shape: number[], seed: number, zeroFraction = 0): Float32Array {
+  const random = createRandom(seed);
+  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (random() < zeroFraction ? 0 : random() * 2 - 1));
+}
+
+/** Runs `f` on `backend` and returns its outputs as plain arrays, leaving no tensor behind. */
+function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Float32Array[] {
+  tf.setBackend(backend);
+  const before = tf.engine().backend.numDataIds();
+  const outputs = tf.tidy(f);
+  const values = outputs.map((t) => t.dataSync().slice() as Float32Array);
+  tf.dispose(outputs);
+  expect(tf.engine().backend.numDataIds()).toBe(before);
+  return values;
+}
+
+function expectClose(actual: Float32Array[], expected: Float32Array[]): void {
+  expect(actual.map((a) => a.length)).toEqual(expected.map((e) => e.length));
+  actual.forEach((values, k) => {
+    const scale = Math.max(1, ...Array.from(expected[k]!, Math.abs));
+    values.forEach((v, i) => expect(Math.abs(v - expected[k]![i]!) / scale).toBeLessThan(1e-5));
+  });
+}
+
+/** Gradients of a weighted sum of conv2d(x, w) with respect to x and w. */
+function convGradients(xShape: Shape4, wShape: Shape4, stride: number, pad: 'same' | 'valid', fused: boolean) {
+  const x = randomValues(xShape, 1);
+  const w = randomValues(wShape, 2);
+  const bias = randomValues([wShape[3]], 3);
+  return () => {
+    const forward = (xs: tf.Tensor4D, ws: tf.Tensor4D) => {
+      const y = fused
+        ? tf.fused.conv2d({ x: xs, filter: ws, strides: stride, pad, bias: tf.tensor1d(bias), activation: 'relu' })
+        : tf.conv2d(xs, ws, stride, pad);
+      // A non-uniform upstream gradient, so that every output position matters differently.
+      return tf.sum(tf.mul(y, tf.tensor(randomValues(y.shape, 4), y.shape)));
+    };
+    const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor) => forward(xs as tf.Tensor4D, ws as tf.Tensor4D));
+    return grads([tf.tensor4d(x, xShape), tf.tensor4d(w, wShape)]);
+  };
+}
+
+beforeAll(async () => {
+  await useBackend('cpu');
+  await useBackend('wasm');
+});
+
+describe('wasm convolution gradients (Conv2DBackpropFilter, Conv2DBackpropInput)', () => {
+  it.each([
+    ['same', 1, [2, 6, 6, 1], [3, 3, 1, 4]],
+    ['same', 1, [3, 7, 5, 3], [3, 3, 3, 5]],
+    ['valid', 1, [2, 6, 6, 2], [3, 3, 2, 4]],
+    ['valid', 1, [2, 8, 7, 3], [5, 5, 3, 2]],
+    ['same', 1, [2, 6, 6, 3], [2, 2, 3, 4]],
+    // Strided: the filter gradient is the new kernel, the input gradient falls back to the stock one.
+    ['same', 2, [2, 7, 7, 3], [3, 3, 3, 4]],
+    ['valid', 2, [2, 8, 8, 2], [3, 3, 2, 3]],
+  ] as const)('%s padding, stride %d, x %j, filter %j, match cpu', (pad, stride, xShape, wShape) => {
+    const f = convGradients([...xShape], [...wShape], stride, pad, false);
+    expectClose(on('wasm', f), on('cpu', f));
+  });
+
+  it('match cpu through the fused conv2d (bias + relu) that tfjs-layers uses', () => {
+    const f = convGradients([4, 9, 9, 3], [3, 3, 3, 6], 1, 'same', true);
+    expectClose(on('wasm', f), on('cpu', f));
+  });
+});
+
+describe('wasm MaxPoolGrad', () => {
+  const poolGradient = (shape: Shape4, size: number, stride: number, pad: 'same' | 'valid', zeroFraction: number) => {
+    const x = randomValues(shape, 5, zeroFraction);
+    return () => {
+      const grad = tf.grad((xs: tf.Tensor) => {
+        const y = tf.maxPool(xs as tf.Tensor4D, size, stride, pad);
+        return tf.sum(tf.mul(y, tf.tensor(randomValues(y.shape, 6), y.shape)));
+      });
+      return [grad(tf.tensor4d(x, shape))];
+    };
+  };
+
+  it.each([
+    ['valid', 2, 2, [2, 8, 8, 3]],
+    ['valid', 2, 2, [2, 7, 7, 4]],
+    ['same', 2, 2, [2, 7, 5, 2]],
+    ['valid', 3, 3, [1, 9, 9, 2]],
+    // Overlapping windows fall back to the stock kernel.
+    ['valid', 3, 2, [2, 7, 7, 2]],
+  ] as const)('%s padding, window %d, stride %d, on %j matches cpu', (pad, size, stride, shape) => {
+    const f = poolGradient([...shape], size, stride, pad, 0);
+    expectClose(on('wasm', f), on('cpu', f));
+  });
+
+  it('breaks ties as cpu does (first maximum), as after a relu full of zeros', () => {
+    const f = poolGradient([2, 6, 6, 3], 2, 2, 'valid', 0.8);
+    const x = randomValues([2, 6, 6, 3], 5, 0.8);
+    expect(x.filter((v) => v === 0).length).toBeGreaterThan(100);
+    expectClose(on('wasm', f), on('cpu', f));
+  });
+});
+
+describe('wasm Tile, Sum and Mean (the batch-norm gradient and bias-gradient paths)', () => {
+  it.each([
+    [[1, 1, 1, 5], [3, 4, 2, 1]],
+    [[1, 7], [6, 1]],
+    [[2, 3], [1, 1]],
+    // Not whole repeats: the stock kernel.
+    [[1, 1, 3], [1, 2, 2]],
+    [[2, 1, 3], [2, 3, 1]],
+  ])('Tile of %j by %j matches cpu', (shape, reps) => {
+    const x = randomValues(shape, 7);
+    const f = () => [tf.tile(tf.tensor(x, shape), reps)];
+    expectClose(on('wasm', f), on('cpu', f));
+  });
+
+  it.each([
+    [[4, 5, 6, 3], [0, 1, 2], false],
+    [[4, 5, 6, 3], [2, 0, 1], true],
+    [[9, 4], [0], false],
+    // Not all leading axes: the stock kernels.
+    [[4, 5, 6, 3], [1, 2], false],
+    [[4, 5, 6, 3], [3], true],
+  ])('Sum and Mean of %j over axes %j (keepDims %s) match cpu', (shape, axes, keepDims) => {
+    const x = randomValues(shape, 8);
+    const f = () => [tf.sum(tf.tensor(x, shape), axes, keepDims), tf.mean(tf.tensor(x, shape), axes, keepDims)];
+    expectClose(on('wasm', f), on('cpu', f));
+  });
+
+  it('give batch-normalisation gradients equal to cpu', () => {
+    // What tfjs-layers' BatchNormalization computes in training: batch moments, then batchNorm.
+    const shape: Shape4 = [6, 5, 5, 4];
+    const [x, gamma, beta, upstream] = [randomValues(shape, 9), randomValues([4], 10), randomValues([4], 11), randomValues(shape, 12)];
+    const f = () =>
+      tf.grads((xs: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => {
+        const { mean, variance } = tf.moments(xs, [0, 1, 2]);
+        const normalised = tf.batchNorm(xs as tf.Tensor4D, mean, variance, offset as tf.Tensor1D, scale as tf.Tensor1D, 1e-3);
+        return tf.sum(tf.mul(normalised, tf.tensor(upstream, shape)));
+      })([tf.tensor4d(x, shape), tf.tensor1d(gamma), tf.tensor1d(beta)]);
+    expectClose(on('wasm', f), on('cpu', f));
+  });
+});
