@@ -137,6 +137,17 @@ describe('wasm Tile, Sum and Mean (the batch-norm gradient and bias-gradient pat
     expectClose(on('wasm', f), on('cpu', f));
   });
 
+  it('Sum and Mean are bit-identical to the stock kernels (transpose, then reduce the innermost axis)', () => {
+    const shape = [8, 7, 7, 6];
+    const x = randomValues(shape, 13);
+    const [fast, stock] = on('wasm', () => {
+      const input = tf.tensor(x, shape);
+      const rows = tf.reshape(tf.transpose(input, [3, 0, 1, 2]), [6, -1]);
+      return [tf.concat([tf.sum(input, [0, 1, 2]), tf.mean(input, [0, 1, 2])]), tf.concat([tf.sum(rows, 1), tf.mean(rows, 1)])];
+    });
+    expect(Array.from(fast!)).toEqual(Array.from(stock!));
+  });
+
   it('give batch-normalisation gradients equal to cpu', () => {
     // What tfjs-layers' BatchNormalization computes in training: batch moments, then batchNorm.
     const shape: Shape4 = [6, 5, 5, 4];
