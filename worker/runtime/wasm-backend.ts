@@ -62,18 +62,29 @@ async function instantiate(binary: WasmBinary): Promise<{ module: BackendWasmMod
 }
 
 /**
- * Registers the Worker-compatible 'wasm' backend in place of tfjs' own and makes it the active
- * backend, on WASM_BINARY. Call once per isolate (runtime.ts does); calling again replaces the
- * backend and loses its tensors, which is harmless only after a failed start.
+ * Gives backend `name` the kernels registered for 'wasm'. Each wasm kernel binds its entry point in
+ * module-level state when a backend initialises, so of two wasm backends only the one initialised
+ * (or re-set-up) last computes correctly: a second backend is for side-by-side measurement only.
  */
-export async function startWasmBackend(): Promise<WasmRuntime> {
-  const binary = WASM_BINARY;
+function shareWasmKernels(name: string): void {
+  if (tf.getKernelsForBackend(name).length === 0) tf.copyRegisteredKernels(BACKEND_NAME, name);
+}
+
+/**
+ * Registers a Worker-compatible wasm backend on `binary` under `name` and makes it the active
+ * backend. By default that is tfjs' 'wasm' backend, replaced, on WASM_BINARY: call it so once per
+ * isolate (runtime.ts does); calling again replaces the backend and loses its tensors, which is
+ * harmless only after a failed start. Another name registers a second backend (e.g. the plain
+ * binary, for benchmarks) with the same kernels.
+ */
+export async function startWasmBackend(binary: WasmBinary = WASM_BINARY, name: string = BACKEND_NAME): Promise<WasmRuntime> {
   let runtime: WasmRuntime | undefined;
   let failure: unknown;
   registerWasmKernels();
-  if (tf.findBackendFactory(BACKEND_NAME)) tf.removeBackend(BACKEND_NAME);
+  if (name !== BACKEND_NAME) shareWasmKernels(name);
+  if (tf.findBackendFactory(name)) tf.removeBackend(name);
   tf.registerBackend(
-    BACKEND_NAME,
+    name,
     async () => {
       try {
         const { module, memory } = await instantiate(binary);
@@ -88,7 +99,7 @@ export async function startWasmBackend(): Promise<WasmRuntime> {
     WASM_PRIORITY,
   );
   // setBackend reports a failed factory only as `false` (and a console warning): rethrow the cause.
-  const activated = await tf.setBackend(BACKEND_NAME);
+  const activated = await tf.setBackend(name);
   if (!activated || !runtime) {
     const reason = failure instanceof Error ? failure.message : String(failure ?? 'unknown reason');
     throw new Error(`could not start the tfjs wasm backend with ${binary.name}: ${reason}`);
