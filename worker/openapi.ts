@@ -223,7 +223,7 @@ export const openApiDocument = {
     responses: {
       BadRequest: problem('Malformed request or undecodable content; the detail names the problem.'),
       NotFound: problem('No such route or model.'),
-      ContentTooLarge: problem(`Body over MAX_BODY_BYTES, image over MAX_IMAGE_PIXELS, or more than ${MAX_BATCH} images.`),
+      ContentTooLarge: problem(`Body over MAX_BODY_BYTES, images over MAX_IMAGE_PIXELS (all encoded images of a request together), or more than ${MAX_BATCH} images.`),
       UnsupportedMediaType: problem('Content-Type missing or not accepted by this route.'),
       InternalError: problem('A bug; details are logged, never returned.'),
     },

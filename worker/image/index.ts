@@ -12,6 +12,12 @@ import { describeBytes, sniffImage, type ImageType } from './sniff.ts';
 export interface ImageLimits {
   /** Largest accepted width x height, checked against the header before decoding. */
   maxPixels: number;
+  /**
+   * Set (to 0) to make maxPixels a budget shared by several images, such as the base64 instances of
+   * one batch: each image admitted adds its pixels here, so however many images a request carries,
+   * it decodes at most maxPixels in total.
+   */
+  spentPixels?: number;
 }
 
 /**
@@ -24,7 +30,7 @@ export interface ImageLimits {
  *
  * @param declaredType The request's media type; when omitted (e.g. base64 inside JSON) the type is sniffed.
  * @throws Problem 400 for empty, truncated or corrupt images; 413 when width x height exceeds
- *   `limits.maxPixels`; 415 when the bytes are not PNG or JPEG, or are not the declared type.
+ *   what is left of `limits.maxPixels`; 415 when the bytes are not PNG or JPEG, or are not the declared type.
  */
 export function imageToPixels(bytes: Uint8Array, limits: ImageLimits, declaredType?: ImageType): Float32Array {
   if (!(limits.maxPixels > 0)) throw new RangeError(`maxPixels must be a positive number, got ${limits.maxPixels}`);
@@ -34,9 +40,12 @@ export function imageToPixels(bytes: Uint8Array, limits: ImageLimits, declaredTy
     throw new Problem(415, 'Unsupported Media Type', `The request declares ${declaredType}, but the bytes are ${describeBytes(bytes)}.`);
   }
   const pixels = header.width * header.height;
-  if (pixels > limits.maxPixels) {
-    throw new Problem(413, 'Content Too Large', `The image is ${header.width}x${header.height} = ${pixels} pixels; the limit is ${limits.maxPixels}.`);
+  const spent = limits.spentPixels ?? 0;
+  if (pixels > limits.maxPixels - spent) {
+    const shared = spent > 0 ? ` for all images of the request together, and the others took ${spent}` : '';
+    throw new Problem(413, 'Content Too Large', `The image is ${header.width}x${header.height} = ${pixels} pixels; the limit is ${limits.maxPixels}${shared}.`);
   }
+  if (limits.spentPixels !== undefined) limits.spentPixels = spent + pixels;
   return fashionize(orient(decodeImage(bytes, header, limits.maxPixels), header.orientation));
 }
 

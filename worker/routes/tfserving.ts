@@ -9,7 +9,7 @@ import { requireMediaType } from '../http/body.ts';
 import { copyImage, describe, isObject, parseJson, requireObject } from '../http/json.ts';
 import { badRequest, Problem } from '../http/problem.ts';
 import { measure } from '../http/timing.ts';
-import { imageToPixels } from '../image/index.ts';
+import { imageToPixels, type ImageLimits } from '../image/index.ts';
 import { batchBuffer, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './model.ts';
 
 const SIGNATURE = 'serving_default';
@@ -45,12 +45,12 @@ function unwrapNamedInput(value: unknown, path: string): [unknown, string] {
   return [value[INPUT_NAME], `${path}.${INPUT_NAME}`];
 }
 
-function copyInstance(value: unknown, path: string, out: Float32Array, offset: number, maxPixels: number): void {
+function copyInstance(value: unknown, path: string, out: Float32Array, offset: number, limits: ImageLimits): void {
   if (!isObject(value)) return copyImage(value, path, out, offset);
   const where = `${path}.b64`;
   const bytes = decodeBase64(value.b64, where);
   try {
-    out.set(imageToPixels(bytes, { maxPixels }), offset);
+    out.set(imageToPixels(bytes, limits), offset);
   } catch (error) {
     // In a batch, "the image is truncated" is only useful with which image it was.
     throw error instanceof Problem ? error.at(where) : error;
@@ -70,9 +70,11 @@ function decodePredictRequest(document: unknown, maxPixels: number): Float32Arra
   const [batch, key] = rows ? [body.instances, 'instances'] : unwrapNamedInput(body.inputs, 'inputs');
   if (!Array.isArray(batch)) throw badRequest(`${key} must be an array of images, got ${describe(batch)}`);
   const pixels = batchBuffer(batch.length, key);
+  // One pixel budget for all encoded images: a batch of 256 must not cost 256 times one image's decoding.
+  const limits = { maxPixels, spentPixels: 0 };
   batch.forEach((entry: unknown, i) => {
     const [instance, path] = rows ? unwrapNamedInput(entry, `${key}[${i}]`) : [entry, `${key}[${i}]`];
-    copyInstance(instance, path, pixels, i * PIXELS_PER_IMAGE, maxPixels);
+    copyInstance(instance, path, pixels, i * PIXELS_PER_IMAGE, limits);
   });
   return pixels;
 }
