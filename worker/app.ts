@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { limitsOf, type AppEnv } from './env.ts';
+import { requireToken } from './http/auth.ts';
 import { discardUnreadBody } from './http/body.ts';
 import { cors } from './http/cors.ts';
 import { notFound, Problem, problemResponse } from './http/problem.ts';
@@ -39,6 +40,9 @@ app.use(
   }),
 );
 app.use(serverTiming());
+// After CORS (preflights stay public, 401s readable cross-origin) and after 405, so a wrong method
+// is reported as such.
+app.use(requireToken);
 
 app.route('/', demo);
 app.route('/', classify);

@@ -5,7 +5,7 @@
  */
 import type { TimingVariables } from 'hono/timing';
 
-/** Bindings declared in wrangler.toml [vars]. */
+/** Bindings: wrangler.toml [vars] and secrets. */
 export interface Env {
   /** Comma-separated origins allowed by CORS, or "*" (the default). */
   ALLOWED_ORIGINS?: string;
@@ -13,6 +13,8 @@ export interface Env {
   MAX_BODY_BYTES?: string;
   /** Most image pixels (width x height) decoded for one request (default 512 x 512). */
   MAX_IMAGE_PIXELS?: string;
+  /** Secret (`wrangler secret put API_TOKEN`): when set, POST endpoints require it as a bearer token. */
+  API_TOKEN?: string;
 }
 
 /** Type parameter for every Hono app and route module of this Worker. */

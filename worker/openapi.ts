@@ -25,11 +25,15 @@ const unknownModel = problemRef('NotFound');
 /** Every error every inference route can answer with. */
 const inferenceErrors = {
   400: problemRef('BadRequest'),
+  401: problemRef('Unauthorized'),
   404: unknownModel,
   413: problemRef('ContentTooLarge'),
   415: problemRef('UnsupportedMediaType'),
   500: problemRef('InternalError'),
 };
+
+/** Inference routes take a bearer token only when the Worker has an API_TOKEN secret: `{}` is "no credentials". */
+const optionalToken = [{}, { bearerToken: [] }];
 
 const problem = (description: string) => ({
   description,
@@ -161,6 +165,7 @@ export const openApiDocument = {
   paths: {
     '/v1/classify': {
       post: {
+        security: optionalToken,
         summary: 'Classify one image',
         parameters: [
           { name: 'top', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_TOP, default: DEFAULT_TOP }, description: 'How many classes to return.' },
@@ -190,6 +195,7 @@ export const openApiDocument = {
     },
     '/v1/models/{name}:predict': {
       post: {
+        security: optionalToken,
         summary: 'TF Serving predict',
         parameters: [modelName],
         requestBody: jsonBody(ref('TfPredictRequest')),
@@ -207,6 +213,7 @@ export const openApiDocument = {
     },
     '/v2/models/{name}/infer': {
       post: {
+        security: optionalToken,
         summary: 'v2 inference',
         parameters: [modelName],
         requestBody: jsonBody(ref('V2InferRequest')),
@@ -220,8 +227,16 @@ export const openApiDocument = {
     headers: {
       ServerTiming: { description: 'Phases of this request: read, decode, infer, total (ms). Exposed to CORS callers.', schema: string },
     },
+    securitySchemes: {
+      bearerToken: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'Required on the POST endpoints only when the Worker has an API_TOKEN secret (`wrangler secret put API_TOKEN`); without it the API is open.',
+      },
+    },
     responses: {
       BadRequest: problem('Malformed request or undecodable content; the detail names the problem.'),
+      Unauthorized: problem('API_TOKEN is set and the request has no valid `Authorization: Bearer <token>`; comes with `WWW-Authenticate: Bearer`.'),
       NotFound: problem('No such route or model.'),
       ContentTooLarge: problem(`Body over MAX_BODY_BYTES, images over MAX_IMAGE_PIXELS (all encoded images of a request together), or more than ${MAX_BATCH} images.`),
       UnsupportedMediaType: problem('Content-Type missing or not accepted by this route.'),
