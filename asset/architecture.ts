@@ -3,18 +3,33 @@
  * the forward pass without knowing how it was trained.
  */
 
-/** Activation applied after a dense layer. */
+/** Activation applied after a dense or convolution layer. */
 export type Activation = 'relu' | 'softmax' | 'linear';
 
-/** One layer of the forward pass. `weights` names the tensors `${weights}/kernel` and `${weights}/bias`. */
+/** How a convolution or pooling window treats the image border, as in tfjs/Keras. */
+export type Padding = 'same' | 'valid';
+
+/**
+ * One layer of the forward pass. `weights` names the tensors `${weights}/kernel` and `${weights}/bias`
+ * (dense kernels are inputs x units; conv2d kernels are [kernelSize, kernelSize, in, filters], NHWC).
+ *
+ * `batchNorm` and `dropout` describe training only. A layer with `batchNorm` is batch-normalised
+ * between its linear part and its activation while it trains; the export folds the normalisation
+ * into its kernel and bias, so an asset's architecture (see servedArchitecture) has neither.
+ */
 export type LayerSpec =
   | { type: 'flatten' }
-  | { type: 'dense'; units: number; activation: Activation; weights: string };
+  | { type: 'dense'; units: number; activation: Activation; weights: string; batchNorm?: true }
+  | { type: 'conv2d'; filters: number; kernelSize: number; padding: Padding; activation: Activation; weights: string; batchNorm?: true }
+  /** Max pooling over non-overlapping poolSize x poolSize windows (stride = poolSize). */
+  | { type: 'maxPool2d'; poolSize: number; padding: Padding }
+  | { type: 'dropout'; rate: number };
 
-/** A whole network: input shape and layers in order. */
+/** A whole network: input shape (without the batch axis) and layers in order. */
 export interface Architecture {
-  kind: 'mlp';
-  inputShape: [number, number];
+  kind: 'mlp' | 'cnn';
+  /** [28, 28] for the MLP; [28, 28, 1] (height, width, channels) for convolutional networks. */
+  inputShape: [number, number] | [number, number, number];
   layers: LayerSpec[];
 }
 
@@ -33,4 +48,44 @@ export function seedMlp(hiddenUnits = 128, classes = 10): Architecture {
       { type: 'dense', units: classes, activation: 'softmax', weights: 'dense2' },
     ],
   };
+}
+
+/**
+ * The small convnet (`--arch cnn`): three 3x3 convolutions, each followed by 2x2 max pooling,
+ * then a dense layer and the classifier. Batch normalisation after the convolutions and dropout
+ * before the dense layers regularise training; both vanish from the served model.
+ */
+export function smallCnn(classes = 10): Architecture {
+  return {
+    kind: 'cnn',
+    inputShape: [IMAGE_SIZE, IMAGE_SIZE, 1],
+    layers: [
+      { type: 'conv2d', filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', weights: 'conv1' },
+      { type: 'maxPool2d', poolSize: 2, padding: 'valid' },
+      { type: 'conv2d', filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', weights: 'conv2', batchNorm: true },
+      { type: 'maxPool2d', poolSize: 2, padding: 'valid' },
+      { type: 'conv2d', filters: 64, kernelSize: 3, padding: 'same', activation: 'relu', weights: 'conv3', batchNorm: true },
+      { type: 'maxPool2d', poolSize: 2, padding: 'valid' },
+      { type: 'flatten' },
+      { type: 'dropout', rate: 0.3 },
+      { type: 'dense', units: 128, activation: 'relu', weights: 'dense1' },
+      { type: 'dropout', rate: 0.3 },
+      { type: 'dense', units: classes, activation: 'softmax', weights: 'dense2' },
+    ],
+  };
+}
+
+/** The architecture an asset carries: training-only parts (dropout, batch normalisation) removed. */
+export function servedArchitecture(architecture: Architecture): Architecture {
+  const layers: LayerSpec[] = [];
+  for (const layer of architecture.layers) {
+    if (layer.type === 'dropout') continue;
+    if ('batchNorm' in layer) {
+      const { batchNorm: _folded, ...served } = layer;
+      layers.push(served);
+    } else {
+      layers.push(layer);
+    }
+  }
+  return { ...architecture, layers };
 }

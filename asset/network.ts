@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { PIXELS_PER_IMAGE, type Activation, type LayerSpec } from './architecture.ts';
+import { createConvNetwork } from './conv-network.ts';
 import { dequantize, type ModelAsset, type StoredTensor } from './format.ts';
 
 /** A model with its weights resident as tensors, ready for repeated predictions. */
@@ -94,6 +95,7 @@ export function denseLayers(asset: ModelAsset): DenseLayer[] {
  * kernels are the same ones the op layer would run, so the results are identical.
  */
 export function createNetwork(asset: ModelAsset): Network {
+  if (asset.architecture.kind === 'cnn') return createConvNetwork(asset);
   const backendName = tf.getBackend();
   const backend = tf.backend();
   const fusedMatMul = bindKernel(tf._FusedMatMul, backendName, backend);

@@ -4,14 +4,15 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { Architecture } from '../asset/architecture.ts';
+import { servedArchitecture, type Architecture } from '../asset/architecture.ts';
 import { decodeAsset, encodeAsset, type ModelDescription, type StoredTensor } from '../asset/format.ts';
 import { FASHION_MNIST_LABELS } from '../asset/labels.ts';
 import { useBackend, type TrainingBackend } from './backend.ts';
 import { buildKey, isUpToDate } from './cache.ts';
 import { loadFashionMnist } from './data/index.ts';
 import { evaluateAsset } from './evaluate.ts';
-import { floatTensors, quantizedTensors } from './export.ts';
+import { floatTensors, foldBatchNorm, quantizedTensors } from './export.ts';
+import { writeBundleManifest } from './manifest.ts';
 import { trainModel, type TrainingConfig, type TrainingObserver } from './loop.ts';
 import { renderModelCard, type ModelCard } from './model-card.ts';
 import { buildTrainableModel, readWeights } from './model.ts';
@@ -49,6 +50,7 @@ export async function buildModel(options: BuildOptions): Promise<{ card: ModelCa
   const paths = cardPaths(outPath);
   if (!options.force && isUpToDate(outPath, paths.json, key)) {
     log(`Model asset ${outPath} is up to date (data, training config and code unchanged); not retraining.`);
+    await writeBundleManifest(dirname(outPath));
     return { card: undefined, reused: true };
   }
 
@@ -59,13 +61,13 @@ export async function buildModel(options: BuildOptions): Promise<{ card: ModelCa
   const started = performance.now();
   const result = trainModel(model, data.train, config, options.observer);
   const seconds = (performance.now() - started) / 1000;
-  const weights = readWeights(model);
+  const weights = foldBatchNorm(options.architecture, readWeights(model));
   model.dispose();
 
   const base: ModelDescription = {
     name: options.name,
     version: options.version,
-    architecture: options.architecture,
+    architecture: servedArchitecture(options.architecture),
     labels: [...FASHION_MNIST_LABELS],
     metadata: {},
   };
@@ -114,11 +116,27 @@ export async function buildModel(options: BuildOptions): Promise<{ card: ModelCa
   };
   writeFileSync(paths.json, `${JSON.stringify(card, null, 2)}\n`);
   writeFileSync(paths.markdown, renderModelCard(card));
+  await writeBundleManifest(dirname(outPath));
   return { card, reused: false };
 }
 
+/** The training architecture in one line, e.g. `Flatten(28x28) -> Dense(128, relu) -> Dense(10, softmax)`. */
 function describe(architecture: Architecture): string {
-  return architecture.layers
-    .map((l) => (l.type === 'flatten' ? `Flatten(${architecture.inputShape.join('x')})` : `Dense(${l.units}, ${l.activation})`))
-    .join(' -> ');
+  const layer = (l: Architecture['layers'][number]): string => {
+    const norm = 'batchNorm' in l && l.batchNorm ? ' + BatchNorm' : '';
+    switch (l.type) {
+      case 'flatten':
+        return architecture.kind === 'mlp' ? `Flatten(${architecture.inputShape.join('x')})` : 'Flatten';
+      case 'dense':
+        return `Dense(${l.units}${norm}, ${l.activation})`;
+      case 'conv2d':
+        return `Conv2D(${l.filters}, ${l.kernelSize}x${l.kernelSize} ${l.padding}${norm}, ${l.activation})`;
+      case 'maxPool2d':
+        return `MaxPool(${l.poolSize}x${l.poolSize})`;
+      case 'dropout':
+        return `Dropout(${l.rate})`;
+    }
+  };
+  const input = architecture.kind === 'mlp' ? [] : [`Input(${architecture.inputShape.join('x')})`];
+  return [...input, ...architecture.layers.map(layer)].join(' -> ');
 }

@@ -20,6 +20,9 @@ export interface ModelCard {
 
 const percent = (x: number, digits = 2): string => `${(100 * x).toFixed(digits)}%`;
 
+const schedule = (training: TrainingConfig): string =>
+  training.schedule === 'cosine' ? 'falling to 0 on a cosine schedule' : `decayed x${training.learningRateDecay} per epoch`;
+
 /** Renders the card as Markdown. */
 export function renderModelCard(card: ModelCard): string {
   const { training, test, asset, data } = card;
@@ -57,7 +60,10 @@ export function renderModelCard(card: ModelCard): string {
     '## Training',
     '',
     `- Data: ${data.trainImages.toLocaleString('en-US')} training images, ${data.validationImages.toLocaleString('en-US')} of the official training set held out for validation (model selection); ${data.testImages.toLocaleString('en-US')} test images used only for this evaluation. Source: \`${data.source}\`.`,
-    `- Optimiser: Adam, learning rate ${training.learningRate} decayed x${training.learningRateDecay} per epoch, batch ${training.batchSize}, ${training.epochs} epochs, seed ${training.seed}.`,
+    `- Optimiser: Adam, learning rate ${training.learningRate} ${schedule(training)}, batch ${training.batchSize}, ${training.epochs} epochs, seed ${training.seed}.`,
+    ...(training.augmentation
+      ? [`- Augmentation: random shifts of up to ${training.augmentation.maxShift} px along each axis${training.augmentation.flip ? ', left-right flips' : ''}.`]
+      : []),
     `- Backend: tfjs \`${training.backend}\`; ${training.seconds.toFixed(1)} s in all; kept the weights of epoch ${training.bestEpoch} (best validation accuracy).`,
     '',
     '| epoch | loss | train acc | val acc | lr | seconds |',

@@ -3,43 +3,77 @@
  * layer: the same seed everywhere would give correlated layers) so training is reproducible.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Architecture } from '../asset/architecture.ts';
+import type { Architecture, LayerSpec } from '../asset/architecture.ts';
 
-/** Builds a compiled-free LayersModel matching `architecture`; weights named `${weights}/kernel|bias`. */
+/** Added to the batch variance before its square root, in training and when export folds it. */
+export const BATCH_NORM_EPSILON = 1e-3;
+
+/** Name of the batch-normalisation layer that follows the layer whose weights are `weights`. */
+export const batchNormName = (weights: string): string => `${weights}_bn`;
+
+type Weighted = Extract<LayerSpec, { weights: string }>;
+
+/** The layer's linear part; with batchNorm it has no bias (the normalisation's offset replaces it) and no activation yet. */
+function linearLayer(spec: Weighted, seed: number, inputShape: object): tf.layers.Layer {
+  const common = {
+    ...inputShape,
+    name: spec.weights,
+    activation: spec.batchNorm ? 'linear' : spec.activation,
+    useBias: !spec.batchNorm,
+    kernelInitializer: tf.initializers.glorotUniform({ seed }),
+    biasInitializer: 'zeros',
+  } as const;
+  return spec.type === 'dense'
+    ? tf.layers.dense({ ...common, units: spec.units })
+    : tf.layers.conv2d({ ...common, filters: spec.filters, kernelSize: spec.kernelSize, padding: spec.padding });
+}
+
+/** The tfjs-layers layers for one spec. */
+function layersFor(spec: LayerSpec, seed: number, inputShape: object): tf.layers.Layer[] {
+  switch (spec.type) {
+    case 'flatten':
+      return [tf.layers.flatten(inputShape)];
+    case 'maxPool2d':
+      return [tf.layers.maxPooling2d({ ...inputShape, poolSize: spec.poolSize, strides: spec.poolSize, padding: spec.padding })];
+    case 'dropout':
+      // No seed: a seeded dropout layer draws the same mask at every step. The unseeded one draws
+      // from Math.random, which the build seeds, so training stays reproducible.
+      return [tf.layers.dropout({ ...inputShape, rate: spec.rate })];
+    case 'dense':
+    case 'conv2d': {
+      const linear = linearLayer(spec, seed, inputShape);
+      if (!spec.batchNorm) return [linear];
+      return [
+        linear,
+        tf.layers.batchNormalization({ name: batchNormName(spec.weights), epsilon: BATCH_NORM_EPSILON }),
+        tf.layers.activation({ activation: spec.activation }),
+      ];
+    }
+  }
+}
+
+/** Builds an uncompiled Sequential model matching `architecture`; weights named `${weights}/kernel|bias`. */
 export function buildTrainableModel(architecture: Architecture, seed: number): tf.Sequential {
   const model = tf.sequential();
-  let first = true;
   let layerSeed = seed;
-  for (const spec of architecture.layers) {
-    const inputShape = first ? { inputShape: architecture.inputShape } : {};
-    first = false;
-    if (spec.type === 'flatten') {
-      model.add(tf.layers.flatten(inputShape));
-      continue;
-    }
-    layerSeed += 1;
-    model.add(
-      tf.layers.dense({
-        ...inputShape,
-        name: spec.weights,
-        units: spec.units,
-        activation: spec.activation,
-        kernelInitializer: tf.initializers.glorotUniform({ seed: layerSeed }),
-        biasInitializer: 'zeros',
-      }),
-    );
-  }
+  architecture.layers.forEach((spec, index) => {
+    const inputShape = index === 0 ? { inputShape: architecture.inputShape } : {};
+    if ('weights' in spec) layerSeed += 1;
+    for (const layer of layersFor(spec, layerSeed, inputShape)) model.add(layer);
+  });
   return model;
 }
 
-/** The model's weights as float32 arrays keyed `${layer}/kernel` and `${layer}/bias`. */
+/**
+ * Every weight of the model (trainable or not) as float32 arrays, keyed `${layer}/${weight}`
+ * (e.g. `dense1/kernel`, `conv2_bn/moving_mean`), in layer order.
+ */
 export function readWeights(model: tf.LayersModel): Map<string, { shape: number[]; values: Float32Array }> {
   const weights = new Map<string, { shape: number[]; values: Float32Array }>();
   for (const layer of model.layers) {
-    const [kernel, bias] = layer.getWeights();
-    if (!kernel || !bias) continue;
-    weights.set(`${layer.name}/kernel`, { shape: kernel.shape, values: kernel.dataSync() as Float32Array });
-    weights.set(`${layer.name}/bias`, { shape: bias.shape, values: bias.dataSync() as Float32Array });
+    layer.getWeights().forEach((tensor, i) => {
+      weights.set(layer.weights[i]!.originalName, { shape: tensor.shape, values: tensor.dataSync() as Float32Array });
+    });
   }
   return weights;
 }

@@ -7,7 +7,7 @@ import { decodeAsset } from '../../asset/format.ts';
 import { createNetwork } from '../../asset/network.ts';
 import { onceUntilSuccess } from '../runtime/once.ts';
 import { ensureBackend } from '../runtime/runtime.ts';
-import { BUNDLED_ASSETS } from './registry.ts';
+import { BUNDLED_ASSETS, resolveModelName } from './registry.ts';
 
 export { runtimeInfo, type RuntimeInfo } from '../runtime/runtime.ts';
 
@@ -57,10 +57,10 @@ const loaders = new Map(
 );
 
 /**
- * The named model (default: DEFAULT_MODEL), initialising the wasm backend and the model on first
- * use; undefined for an unknown name. Concurrent first calls share one initialisation; a failed
- * one is retried by the next call.
+ * The named model (default: DEFAULT_MODEL; an alias such as `cnn` names the model it stands for),
+ * initialising the wasm backend and the model on first use; undefined for an unknown name.
+ * Concurrent first calls share one initialisation; a failed one is retried by the next call.
  */
 export async function getModel(name: string = DEFAULT_MODEL): Promise<ServedModel | undefined> {
-  return loaders.get(name)?.();
+  return loaders.get(resolveModelName(name))?.();
 }

@@ -1,11 +1,19 @@
+/// <reference path="./bundled.d.ts" />
 /**
  * The model assets bundled into the Worker, by the name each asset carries in its own header.
- * wrangler bundles `*.bin` as ArrayBuffer Data modules, so adding a model is one import and one
- * entry here; the loader checks that the key matches the asset's `name` field.
+ * `npm run build:model` writes models/bundled.js, which imports every asset it built (wrangler
+ * bundles `*.bin` as ArrayBuffer Data modules): the Worker serves whichever models were built.
+ * The loader checks that each name matches the asset's `name` field.
  */
-import fashionMnistMlp from '../../models/fashion-mnist-mlp.bin';
+import bundled from '../../models/bundled.js';
 
-/** Model name -> asset bytes. The first entry is the default model. */
-export const BUNDLED_ASSETS: ReadonlyMap<string, ArrayBuffer> = new Map([
-  ['fashion-mnist', fashionMnistMlp],
-]);
+/** Model name -> asset bytes. */
+export const BUNDLED_ASSETS: ReadonlyMap<string, ArrayBuffer> = new Map(bundled.map((asset) => [asset.name, asset.bytes]));
+
+/** Short names accepted in place of a model's name, e.g. `cnn` for `fashion-mnist-cnn`. */
+const ALIASES: ReadonlyMap<string, string> = new Map(bundled.flatMap((asset) => (asset.alias ? [[asset.alias, asset.name] as const] : [])));
+
+/** The model name `name` stands for: itself, or the model it is an alias of. */
+export function resolveModelName(name: string): string {
+  return BUNDLED_ASSETS.has(name) ? name : (ALIASES.get(name) ?? name);
+}

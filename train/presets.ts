@@ -1,0 +1,32 @@
+/**
+ * What `--arch` selects: the network, the asset's name and path, and the training settings that
+ * differ from the command line's defaults (which are the MLP's).
+ */
+import { seedMlp, smallCnn, type Architecture } from '../asset/architecture.ts';
+import type { TrainingConfig } from './loop.ts';
+
+/** Names accepted by `--arch`. */
+export type ArchName = 'mlp' | 'cnn';
+export const ARCH_NAMES: readonly ArchName[] = ['mlp', 'cnn'];
+
+/** One buildable model. */
+export interface Preset {
+  /** Asset name: what the Worker serves it as. */
+  name: string;
+  architecture: Architecture;
+  /** Default asset path. */
+  out: string;
+  /** Training settings used unless given on the command line. */
+  training: Partial<TrainingConfig>;
+}
+
+/** The seed MLP (the Worker's default model) and the small convnet. */
+export const PRESETS: Record<ArchName, Preset> = {
+  mlp: { name: 'fashion-mnist', architecture: seedMlp(), out: 'models/fashion-mnist-mlp.bin', training: {} },
+  cnn: {
+    name: 'fashion-mnist-cnn',
+    architecture: smallCnn(),
+    out: 'models/fashion-mnist-cnn.bin',
+    training: { epochs: 15, batchSize: 128, learningRate: 0.002, schedule: 'cosine', augmentation: { maxShift: 2, flip: true } },
+  },
+};
