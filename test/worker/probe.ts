@@ -1,0 +1,17 @@
+/// <reference path="../../worker/types.d.ts" />
+/**
+ * The Node side of the app probe (test/worker/fixtures/app-probe.ts): start it with
+ * `startWorker({ entry: APP_PROBE })` and read the serving isolate's runtime with runtimeOf().
+ */
+import type { RuntimeInfo } from '../../worker/runtime/runtime.ts';
+import type { WorkerUnderTest } from './harness.ts';
+
+/** Entry of the real Worker wrapped with the test-only GET /__probe/runtime route. */
+export const APP_PROBE = 'test/worker/fixtures/app-probe.ts';
+
+/** runtimeInfo() of the isolate serving `worker`, which must run APP_PROBE. */
+export async function runtimeOf(worker: WorkerUnderTest): Promise<RuntimeInfo> {
+  const response = await worker.fetch('/__probe/runtime');
+  if (!response.ok) throw new Error(`the runtime probe answered ${response.status}: is the worker running ${APP_PROBE}?`);
+  return (await response.json()) as RuntimeInfo;
+}
