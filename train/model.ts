@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Architecture, LayerSpec } from '../asset/architecture.ts';
+import { ChannelBatchNorm } from './batch-norm.ts';
 
 /** Added to the batch variance before its square root, in training and when export folds it. */
 export const BATCH_NORM_EPSILON = 1e-3;
@@ -45,7 +46,7 @@ function layersFor(spec: LayerSpec, seed: number, inputShape: object): tf.layers
       if (!spec.batchNorm) return [linear];
       return [
         linear,
-        tf.layers.batchNormalization({ name: batchNormName(spec.weights), epsilon: BATCH_NORM_EPSILON }),
+        new ChannelBatchNorm({ name: batchNormName(spec.weights), epsilon: BATCH_NORM_EPSILON }),
         tf.layers.activation({ activation: spec.activation }),
       ];
     }

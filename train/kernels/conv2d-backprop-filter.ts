@@ -4,6 +4,9 @@
  * dW[ky,kx,ci,co] = sum over (b,oy,ox) of x[b, oy*s+ky-pad, ox*s+kx-pad, ci] * dy[b,oy,ox,co], i.e.
  * patchesᵀ · dy with patchesᵀ the [kh*kw*ci, b*oh*ow] im2col matrix. Writing im2col transposed in
  * JS lets the product run as an untransposed BatchMatMul, which the wasm backend hands to XNNPACK.
+ * For 'same'-sized stride-1 convolutions (what the CNN trains) each im2col row is a whole channel
+ * plane shifted, so it is built with memory copies from a channel-major copy of x; other
+ * geometries gather it element by element, which is several times slower per element in JS.
  */
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs';
 import { heapView, runWasmKernel, viewAs, type KernelImpl, type WindowAttrs } from './wasm.ts';
@@ -46,6 +49,42 @@ function im2colTransposed(x: Float32Array, info: backend_util.Conv2DInfo, out: F
   }
 }
 
+/**
+ * The same rows for stride 1 and output size = input size: row (ky, kx, ci) is channel ci's
+ * [batch, height, width] plane (channel-major x) shifted by (ky - top, kx - left), copied as one
+ * run, then zeroed where the shift moved pixels across an image's edge.
+ */
+function im2colShifted(channelMajor: Float32Array, info: backend_util.Conv2DInfo, out: Float32Array): void {
+  const { batchSize, inHeight, inWidth, inChannels, filterHeight, filterWidth } = info;
+  const plane = batchSize * inHeight * inWidth;
+  for (let ky = 0; ky < filterHeight; ky++) {
+    const dy = ky - info.padInfo.top;
+    for (let kx = 0; kx < filterWidth; kx++) {
+      const dx = kx - info.padInfo.left;
+      const shift = dy * inWidth + dx;
+      const [from, to] = [Math.max(0, -shift), Math.min(plane, plane - shift)];
+      for (let ci = 0; ci < inChannels; ci++) {
+        const row = ((ky * filterWidth + kx) * inChannels + ci) * plane;
+        out.fill(0, row, row + from);
+        out.set(channelMajor.subarray(ci * plane + from + shift, ci * plane + to + shift), row + from);
+        out.fill(0, row + to, row + plane);
+        // Columns ox with ox + dx outside the image, in every image row.
+        const [left, right] = [Math.max(0, -dx), Math.min(inWidth, inWidth - dx)];
+        for (let line = row; line < row + plane; line += inWidth) {
+          for (let ox = 0; ox < left; ox++) out[line + ox] = 0;
+          for (let ox = right; ox < inWidth; ox++) out[line + ox] = 0;
+        }
+        // Rows oy with oy + dy outside the image, in every image.
+        const [top, bottom] = [Math.max(0, -dy), Math.min(inHeight, inHeight - dy)];
+        for (let image = row; image < row + plane; image += inHeight * inWidth) {
+          out.fill(0, image, image + top * inWidth);
+          out.fill(0, image + bottom * inWidth, image + inHeight * inWidth);
+        }
+      }
+    }
+  }
+}
+
 /** The kernel: NHWC only (the layout tfjs-layers and the wasm backend use). */
 export const conv2dBackpropFilter: KernelImpl = ({ inputs, attrs, backend }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -54,8 +93,12 @@ export const conv2dBackpropFilter: KernelImpl = ({ inputs, attrs, backend }) => 
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
   const rows = info.filterHeight * info.filterWidth * info.inChannels;
   const columns = info.batchSize * info.outHeight * info.outWidth;
+  const shifted = info.strideHeight === 1 && info.strideWidth === 1 && info.outHeight === info.inHeight && info.outWidth === info.inWidth;
+  // Channel-major x for the shifted copies: one native transpose of 1/(kh*kw) of the im2col volume.
+  const source = shifted && info.inChannels > 1 ? runWasmKernel('Transpose', backend, { x }, { perm: [3, 0, 1, 2] }) : x;
   const patches = backend.makeOutput([1, rows, columns], 'float32');
-  im2colTransposed(heapView(backend, x), info, heapView(backend, patches));
+  (shifted ? im2colShifted : im2colTransposed)(heapView(backend, source), info, heapView(backend, patches));
+  if (source !== x) backend.disposeData(source.dataId);
   const b = viewAs(dy, [1, columns, info.outChannels]);
   const product = runWasmKernel('BatchMatMul', backend, { a: patches, b }, { transposeA: false, transposeB: false });
   backend.disposeData(patches.dataId);
