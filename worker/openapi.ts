@@ -29,6 +29,7 @@ const inferenceErrors = {
   404: unknownModel,
   413: problemRef('ContentTooLarge'),
   415: problemRef('UnsupportedMediaType'),
+  429: problemRef('TooManyRequests'),
   500: problemRef('InternalError'),
 };
 
@@ -240,6 +241,7 @@ export const openApiDocument = {
       NotFound: problem('No such route or model.'),
       ContentTooLarge: problem(`Body over MAX_BODY_BYTES, images over MAX_IMAGE_PIXELS (all encoded images of a request together), or more than ${MAX_BATCH} images.`),
       UnsupportedMediaType: problem('Content-Type missing or not accepted by this route.'),
+      TooManyRequests: problem('The instance is already receiving as many bytes of uploads as it buffers at once; retry after the `Retry-After` seconds.'),
       InternalError: problem('A bug; details are logged, never returned.'),
     },
   },

@@ -1,9 +1,24 @@
 /**
  * Request bodies: their media type and their bytes, read under a size limit. The limit is enforced
  * while streaming, so an oversized upload is refused after at most `maxBytes` have been buffered,
- * whether or not the client declared its length.
+ * whether or not the client declared its length. What all concurrent uploads of the isolate buffer
+ * together is bounded too (ISOLATE_BODY_BUDGET).
  */
-import { contentTooLarge, unsupportedMediaType } from './problem.ts';
+import { contentTooLarge, Problem, unsupportedMediaType } from './problem.ts';
+
+/**
+ * Bytes of request bodies the isolate buffers at once, across all requests still being read.
+ * Uploads share the isolate's 128 MB: 32 concurrent 4 MiB uploads raise workerd's peak memory by
+ * ~180 MB. A body is counted only while it is read, as everything after the read (decoding,
+ * inference, the response) runs synchronously, one request at a time.
+ */
+const ISOLATE_BODY_BUDGET = 16 * 1024 * 1024;
+
+/** Bytes buffered right now by the requests of this isolate that are reading their bodies. */
+let buffering = 0;
+
+/** Bytes of request bodies the isolate is buffering right now (0 between requests). */
+export const bufferedBodyBytes = (): number => buffering;
 
 /**
  * The request's media type, lower-cased and without parameters
@@ -28,23 +43,28 @@ function tooLarge(maxBytes: number): never {
 }
 
 /**
- * The chunks of `body`, counted as they arrive: once more than `maxBytes` have come, the stream is
- * cancelled (so the rest of the upload is never read) and 413 is thrown.
+ * The chunks of `body`, counted as they arrive; 413 once more than `maxBytes` have come, and the
+ * stream is cancelled so the rest of the upload is never read. A caller that stops early leaves the
+ * rest to discardUnreadBody.
  */
 async function* chunksUnder(body: ReadableStream, maxBytes: number): AsyncGenerator<Uint8Array> {
   const reader = body.getReader();
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    const chunk = value as Uint8Array;
-    total += chunk.byteLength;
-    if (total > maxBytes) {
-      // Cancelling tells the runtime to stop receiving; waiting on it would only delay the 413.
-      reader.cancel().catch(() => {});
-      tooLarge(maxBytes);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      const chunk = value as Uint8Array;
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        // Cancelling tells the runtime to stop receiving; waiting on it would only delay the 413.
+        reader.cancel().catch(() => {});
+        tooLarge(maxBytes);
+      }
+      yield chunk;
     }
-    yield chunk;
+  } finally {
+    reader.releaseLock();
   }
 }
 
@@ -59,9 +79,18 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
 
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of chunksUnder(request.body, maxBytes)) {
-    chunks.push(chunk);
-    total += chunk.byteLength;
+  try {
+    for await (const chunk of chunksUnder(request.body, maxBytes)) {
+      chunks.push(chunk);
+      total += chunk.byteLength;
+      buffering += chunk.byteLength;
+      // Over budget only with others' bytes in it: a lone upload can always reach maxBytes.
+      if (buffering > ISOLATE_BODY_BUDGET && buffering > total) {
+        throw new Problem(429, 'Too Many Requests', `this instance is already receiving ${ISOLATE_BODY_BUDGET} bytes of uploads; retry shortly`, { 'Retry-After': '1' });
+      }
+    }
+  } finally {
+    buffering -= total;
   }
   if (chunks.length === 1) return chunks[0]!;
   const body = new Uint8Array(total);
@@ -77,13 +106,13 @@ export async function readBody(request: Request, maxBytes: number): Promise<Uint
  * Reads and throws away whatever the answer left unread of the request body, up to `maxBytes`.
  * workerd closes a keep-alive connection whose request body was not read to the end, without a
  * `Connection: close` in the response, so the client's next request on that connection fails
- * ("other side closed"). Every early answer (404, 405, 415, a bad query...) would otherwise cost the
- * client a dropped request. A body read already, or larger than `maxBytes`, is left alone: that
- * connection is better closed.
+ * ("other side closed"), or loses the answer itself to a reset. Every early answer (404, 405, 415,
+ * 429, a bad query...) would otherwise cost the client a dropped request. A body declared larger
+ * than `maxBytes` is left alone, as is one cancelled for being larger: that connection should close.
  */
 export async function discardUnreadBody(request: Request, maxBytes: number): Promise<void> {
   const body = request.body;
-  if (body === null || body.locked || request.bodyUsed) return;
+  if (body === null || body.locked) return;
   if (Number(request.headers.get('Content-Length')) > maxBytes) return;
   try {
     for await (const _discarded of chunksUnder(body, maxBytes));
