@@ -10,6 +10,7 @@ import { base64, testImages, toJpeg, toPng, type Bytes } from './dataset.ts';
 import { expectProblem } from './expect.ts';
 import { startWorker, type WorkerUnderTest } from './harness.ts';
 import { jpegFrameOffset, MAX_BATCH, withJpegSize, withPngSize, zlibBombPng } from './hostile.ts';
+import { APP_PROBE, runtimeOf } from './probe.ts';
 
 const MIB = 1024 * 1024;
 const CLASSIFY = '/v1/classify';
@@ -25,7 +26,8 @@ const utf8 = (text: string): Bytes => new TextEncoder().encode(text) as Bytes;
 
 let worker: WorkerUnderTest;
 beforeAll(async () => {
-  worker = await startWorker();
+  // The real Worker plus the test-only probe route, to watch the bytes it buffers.
+  worker = await startWorker({ entry: APP_PROBE });
 });
 afterAll(() => worker?.dispose());
 
@@ -162,6 +164,44 @@ describe('a 100 MB upload without Content-Length', () => {
     // The Worker stopped reading just past 4 MiB; the rest of what was sent sat in socket buffers.
     expect(upload.sent()).toBeLessThan(32 * MIB);
     await upload.body.cancel().catch(() => {});
+  });
+});
+
+describe('a flood of large uploads', () => {
+  it('is refused beyond the isolate-wide body budget with 429 and Retry-After, and the isolate keeps serving', async () => {
+    // Eight uploads send 3 MiB each and wait: 24 MiB against a budget of 16 MiB.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const uploads = Array.from({ length: 8 }, () => {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (sent === 3 * MIB) await released;
+          if (sent === 4 * MIB) return controller.close();
+          sent += MIB;
+          controller.enqueue(new Uint8Array(MIB));
+        },
+      });
+      return worker.fetch(CLASSIFY, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body, duplex: 'half' } as RequestInit);
+    });
+    // Five fit; the Worker refuses the others and drains them, which only ends with the release.
+    for (let polls = 0; polls < 2_000 && (await runtimeOf(worker)).bufferedBodyBytes < 5 * 3 * MIB; polls++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await runtimeOf(worker)).bufferedBodyBytes).toBe(5 * 3 * MIB);
+    release();
+    const responses = await Promise.all(uploads);
+    expect(responses.filter((response) => response.status === 429).length).toBeGreaterThanOrEqual(3);
+    for (const response of responses) {
+      if (response.status === 429) {
+        expect(response.headers.get('Retry-After')).toBe('1');
+        await expectProblem(response, 429, /already receiving 16777216 bytes of uploads; retry shortly/);
+      } else {
+        await expectProblem(response, 400, /exactly 784 bytes/); // read whole: a 4 MiB body is not an image
+      }
+    }
+    expect((await runtimeOf(worker)).bufferedBodyBytes).toBe(0);
+    expect((await post(CLASSIFY, 'application/octet-stream', image)).status).toBe(200);
   });
 });
 

@@ -9,9 +9,14 @@ import type { WorkerUnderTest } from './harness.ts';
 /** Entry of the real Worker wrapped with the test-only GET /__probe/runtime route. */
 export const APP_PROBE = 'test/worker/fixtures/app-probe.ts';
 
-/** runtimeInfo() of the isolate serving `worker`, which must run APP_PROBE. */
-export async function runtimeOf(worker: WorkerUnderTest): Promise<RuntimeInfo> {
+/** What the probe route reports: runtimeInfo() and the request body bytes being buffered. */
+export interface ProbeInfo extends RuntimeInfo {
+  bufferedBodyBytes: number;
+}
+
+/** runtimeInfo() and buffered body bytes of the isolate serving `worker`, which must run APP_PROBE. */
+export async function runtimeOf(worker: WorkerUnderTest): Promise<ProbeInfo> {
   const response = await worker.fetch('/__probe/runtime');
   if (!response.ok) throw new Error(`the runtime probe answered ${response.status}: is the worker running ${APP_PROBE}?`);
-  return (await response.json()) as RuntimeInfo;
+  return (await response.json()) as ProbeInfo;
 }
