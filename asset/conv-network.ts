@@ -12,6 +12,9 @@ import type { Network } from './network.ts';
 /** A layer with its weights resident on the backend, as one step of the forward pass. */
 type Step = (x: tf.Tensor) => tf.Tensor;
 
+/** The backend kernels the forward pass runs (the Worker registers only the kernels it needs). */
+const KERNELS = [tf.FusedConv2D, tf.MaxPool, tf.Reshape, tf._FusedMatMul, tf.Softmax];
+
 function weightsOf(asset: ModelAsset, name: string, scale: number): Float32Array {
   const stored = asset.tensors.get(name);
   if (!stored) throw new Error(`model ${asset.name} has no tensor ${name}`);
@@ -24,6 +27,9 @@ function weightsOf(asset: ModelAsset, name: string, scale: number): Float32Array
  * requests feed raw pixel values (convolution and dense layers are linear in their input).
  */
 export function createConvNetwork(asset: ModelAsset): Network {
+  const backend = tf.getBackend();
+  const missing = KERNELS.filter((kernel) => !tf.getKernel(kernel, backend));
+  if (missing.length) throw new Error(`model ${asset.name} needs the ${missing.join(', ')} kernel(s), which the tfjs ${backend} backend lacks`);
   const resident: tf.Tensor[] = [];
   const upload = <T extends tf.Tensor>(tensor: T): T => (resident.push(tensor), tensor);
   let inputScale = 1 / 255;
