@@ -1,7 +1,8 @@
 /**
  * HTTP throughput and latency against Miniflare on loopback: the real Worker bundle and the no-op
  * Worker (bench/noop-worker.ts) in the same workerd build, loaded alternately by autocannon for
- * each payload and connection count, the order flipping every round.
+ * each payload and connection count, the order flipping every round. When the CNN is bundled, the
+ * real Worker is also loaded with `?model=cnn`.
  */
 import autocannon from 'autocannon';
 import { startWorker, type WorkerUnderTest } from '../test/worker/harness.ts';
@@ -10,7 +11,7 @@ import { median, quantile, round } from './stats.ts';
 
 /** One server, payload and connection count: medians over the rounds. */
 export interface HttpFigure {
-  worker: 'no-op' | 'classifier';
+  worker: 'no-op' | 'classifier' | 'classifier ?model=cnn';
   payload: string;
   connections: number;
   rounds: number;
@@ -31,13 +32,19 @@ interface Sample {
   failures: number;
 }
 
+/** What autocannon loads: a Worker and the classify URL's query string. */
+interface Target {
+  worker: WorkerUnderTest;
+  query: string;
+}
+
 /** One autocannon run of `seconds`, with latencies of every 2xx response (autocannon's own histogram has 1 ms steps). */
-function load(worker: WorkerUnderTest, payload: Payload, connections: number, seconds: number): Promise<Sample> {
+function load({ worker, query }: Target, payload: Payload, connections: number, seconds: number): Promise<Sample> {
   const latencies: number[] = [];
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
-        url: new URL('/v1/classify', worker.url).href,
+        url: new URL(`/v1/classify${query}`, worker.url).href,
         method: 'POST',
         headers: { 'content-type': payload.contentType },
         body: Buffer.from(payload.body),
@@ -61,8 +68,8 @@ function load(worker: WorkerUnderTest, payload: Payload, connections: number, se
 }
 
 /** Fails early, with the Worker's answer, if it does not accept the payload. */
-async function check(worker: WorkerUnderTest, payload: Payload): Promise<void> {
-  const response = await worker.fetch('/v1/classify', { method: 'POST', headers: { 'content-type': payload.contentType }, body: payload.body });
+async function check({ worker, query }: Target, payload: Payload): Promise<void> {
+  const response = await worker.fetch(`/v1/classify${query}`, { method: 'POST', headers: { 'content-type': payload.contentType }, body: payload.body });
   const body = await response.text();
   if (!response.ok) throw new Error(`${payload.name}: HTTP ${response.status} ${body}`);
 }
@@ -74,18 +81,26 @@ async function check(worker: WorkerUnderTest, payload: Payload): Promise<void> {
 export async function benchHttp(options: { rounds: number; seconds: number; connections: number[]; deadline: number }): Promise<HttpFigure[]> {
   const classifier = await startWorker();
   const noop = await startWorker({ entry: 'bench/noop-worker.ts' });
-  const workers = { 'no-op': noop, classifier } as const;
+  const probe = await classifier.fetch('/v2/models/cnn/ready');
+  await probe.arrayBuffer();
+  const cnn = probe.ok;
+  const workers: Partial<Record<HttpFigure['worker'], Target>> = {
+    'no-op': { worker: noop, query: '' },
+    classifier: { worker: classifier, query: '' },
+    ...(cnn ? { 'classifier ?model=cnn': { worker: classifier, query: '?model=cnn' } } : {}),
+  };
+  const names = Object.keys(workers) as HttpFigure['worker'][];
   try {
     const bodies = payloads();
-    for (const payload of bodies) for (const worker of Object.values(workers)) await check(worker, payload);
+    for (const payload of bodies) for (const target of Object.values(workers)) await check(target!, payload);
     const samples = new Map<string, Sample[]>();
     const key = (worker: string, payload: string, connections: number): string => `${worker}|${payload}|${connections}`;
     for (let r = 0; r < options.rounds && (r === 0 || Date.now() < options.deadline); r++) {
       for (const payload of bodies) {
         for (const connections of options.connections) {
-          const order = r % 2 === 0 ? (['no-op', 'classifier'] as const) : (['classifier', 'no-op'] as const);
+          const order = r % 2 === 0 ? names : [...names].reverse();
           for (const name of order) {
-            const sample = await load(workers[name], payload, connections, options.seconds);
+            const sample = await load(workers[name]!, payload, connections, options.seconds);
             const k = key(name, payload.name, connections);
             samples.set(k, [...(samples.get(k) ?? []), sample]);
           }
@@ -96,7 +111,7 @@ export async function benchHttp(options: { rounds: number; seconds: number; conn
     for (const payload of bodies) {
       for (const connections of options.connections) {
         const rpsOf = (name: string): number => median((samples.get(key(name, payload.name, connections)) ?? []).map((s) => s.rps));
-        for (const name of ['no-op', 'classifier'] as const) {
+        for (const name of names) {
           const runs = samples.get(key(name, payload.name, connections)) ?? [];
           figures.push({
             worker: name,

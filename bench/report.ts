@@ -4,6 +4,9 @@
  */
 import type { Results } from './results.ts';
 
+/** Compute variants that are other bundled models (bench/variants.ts names them so). */
+const OTHER_MODEL = /^model /;
+
 function fmt(value: number | null | undefined, digits = 3): string {
   if (value === null || value === undefined || Number.isNaN(value)) return 'n/a';
   // toLocaleString keeps at most 3 decimals: tiny differences need exponent notation.
@@ -43,13 +46,16 @@ function computeSection(r: Results): string[] {
     '',
     ...table(
       ['variant', 'batch', 'median us/image', 'range', 'ratio', 'rounds', 'max abs diff'],
-      r.compute.map((f) => [f.variant, f.batch, fmt(f.medianUs), `${fmt(f.minUs)}-${fmt(f.maxUs)}`, fmt(f.ratio), f.rounds, f.variant.startsWith('floor') ? '-' : fmt(f.maxAbsDiff, 2)]),
+      r.compute.map((f) => [f.variant, f.batch, fmt(f.medianUs), `${fmt(f.minUs)}-${fmt(f.maxUs)}`, fmt(f.ratio), f.rounds, f.variant.startsWith('floor') || OTHER_MODEL.test(f.variant) ? '-' : fmt(f.maxAbsDiff, 2)]),
     ),
     '',
     `The last row of each batch size is the floor under the project's path: the first layer's fused matMul kernel`,
     `alone (XNNPACK, ~99% of the multiply-adds) on a resident input. It is ${share(1)} of the project's time at batch 1`,
     `and ${share(64)} at batch 64: what remains above it is tfjs' per-call work (tensor registration, the second layer,`,
     'softmax, reading the result).',
+    ...(r.compute.some((f) => OTHER_MODEL.test(f.variant))
+      ? ['', 'Rows "model ..." are the other bundled models (e.g. the CNN), served exactly as requests run them; their ratio is to the default model.']
+      : []),
     '',
   ];
 }

@@ -1,7 +1,7 @@
 /**
  * The compute variants measured side by side inside workerd: the project's own path (the served
- * model on the SIMD wasm backend) and three baselines built from the same asset, each behind the
- * same predict() signature.
+ * model on the SIMD wasm backend), three baselines built from the same asset, each behind the
+ * same predict() signature, and every other bundled model (e.g. the CNN) served the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // Registers tfjs' pure-JS 'cpu' backend and its kernels (priority 1: never chosen over wasm).
@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import plainWasm from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm';
 import { decodeAsset, type ModelAsset } from '../asset/format.ts';
 import { createNetwork, denseLayers } from '../asset/network.ts';
-import { DEFAULT_MODEL, getModel } from '../worker/inference/models.ts';
+import { DEFAULT_MODEL, getModel, modelNames } from '../worker/inference/models.ts';
 import { BUNDLED_ASSETS } from '../worker/inference/registry.ts';
 import { startWasmBackend } from '../worker/runtime/wasm-backend.ts';
 import { createPlainNetwork, type Predictor } from './plain-network.ts';
@@ -19,6 +19,8 @@ export interface Variant {
   name: string;
   backend?: string;
   predictor: Predictor;
+  /** Another model, not another way to compute the project's: its outputs are not compared. */
+  otherModel?: boolean;
 }
 
 /** Name of the second wasm backend, on the non-SIMD binary. */
@@ -75,6 +77,10 @@ export async function createVariants(): Promise<Variant[]> {
     { name: 'plain TypeScript', predictor: createPlainNetwork(await decodeAsset(bytes)) },
     floor,
   ];
+  for (const name of modelNames().filter((other) => other !== DEFAULT_MODEL)) {
+    // bench/report.ts recognises these rows by the "model " prefix.
+    variants.push({ name: `model ${name} (wasm SIMD)`, backend: project.backend, predictor: (await getModel(name))!, otherModel: true });
+  }
   await activate(project.backend!);
   return variants;
 }

@@ -137,6 +137,30 @@ describe('augmentation', () => {
 });
 
 describe('CNN training', () => {
+  it('computes the same loss and gradients on wasm (with the replacement kernels) as on cpu', async () => {
+    const gradients = async (backend: 'cpu' | 'wasm') => {
+      await useBackend(backend);
+      seedMathRandom(3); // the same dropout masks on both backends
+      const model = buildTrainableModel(smallCnn(), 3);
+      const count = 4;
+      const x = tf.tensor4d(pixelsOf(test, count), [count, 28, 28, 1]).div(255);
+      const y = tf.oneHot(tf.tensor1d(Array.from(test.labels.subarray(0, count)), 'int32'), CLASSES);
+      const loss = () => tf.mean(tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar;
+      const { value, grads } = tf.variableGrads(loss, model.trainableWeights.map((w) => w.read() as tf.Variable));
+      const result = [value, ...Object.values(grads)].map((t) => t.dataSync().slice() as Float32Array);
+      tf.dispose([x, y, value, ...Object.values(grads)]);
+      model.dispose();
+      return result;
+    };
+    const cpu = await gradients('cpu');
+    const wasm = await gradients('wasm');
+    expect(wasm.length).toBe(cpu.length);
+    wasm.forEach((values, k) => {
+      const scale = Math.max(1e-3, ...Array.from(cpu[k]!, Math.abs));
+      values.forEach((v, i) => expect(Math.abs(v - cpu[k]![i]!) / scale).toBeLessThan(1e-3));
+    });
+  }, 120_000);
+
   // A few steps on a small slice: enough to exercise dropout, batch norm, augmentation and the cosine schedule.
   const trainOnce = (seed: number) => {
     seedMathRandom(seed);

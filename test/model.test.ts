@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeAsset, type ModelAsset } from '../asset/format.ts';
+import type { ModelAsset } from '../asset/format.ts';
 import { useBackend } from '../train/backend.ts';
-import { cardPaths } from '../train/build.ts';
 import { fileSha256 } from '../train/cache.ts';
 import { loadFashionMnist, type FashionMnist } from '../train/data/index.ts';
 import { evaluateAsset } from '../train/evaluate.ts';
 import type { ModelCard } from '../train/model-card.ts';
+import { readBuiltAsset } from './built-asset.ts';
 
 // The asset `npm test` builds (or reuses) before running the suite: the one the Worker bundles.
 const ASSET = 'models/fashion-mnist-mlp.bin';
@@ -17,8 +16,7 @@ describe('the built model asset, evaluated on the real test set', () => {
   let data: FashionMnist;
 
   beforeAll(async () => {
-    asset = await decodeAsset(readFileSync(ASSET));
-    card = JSON.parse(readFileSync(cardPaths(ASSET).json, 'utf8')) as ModelCard;
+    ({ asset, card } = await readBuiltAsset(ASSET));
     data = await loadFashionMnist({ allowDownload: false });
     await useBackend('wasm');
   });

@@ -59,8 +59,12 @@ export async function buildModel(options: BuildOptions): Promise<{ card: ModelCa
   log(`Training ${options.name} (${options.architecture.kind}) on the tfjs ${backend} backend: ${config.epochs} epochs, batch ${config.batchSize}, seed ${config.seed}`);
   const model = buildTrainableModel(options.architecture, config.seed);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const result = trainModel(model, data.train, config, options.observer);
   const seconds = (performance.now() - started) / 1000;
+  // Training is single-threaded: its CPU time is what it would take on an otherwise idle core.
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const weights = foldBatchNorm(options.architecture, readWeights(model));
   model.dispose();
 
@@ -111,7 +115,7 @@ export async function buildModel(options: BuildOptions): Promise<{ card: ModelCa
       testImages: data.test.count,
       sha256: data.digests,
     },
-    training: { ...config, backend, seconds, bestEpoch: result.bestEpoch, history: result.history },
+    training: { ...config, backend, seconds, cpuSeconds, bestEpoch: result.bestEpoch, history: result.history },
     test: { floatAccuracy: floatEval.accuracy, int8Accuracy: int8Eval.accuracy, int8: int8Eval },
   };
   writeFileSync(paths.json, `${JSON.stringify(card, null, 2)}\n`);

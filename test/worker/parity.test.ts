@@ -5,16 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { encode as encodeJpeg } from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeAsset } from '../../asset/format.ts';
-import { useBackend } from '../../train/backend.ts';
 import { loadFashionMnist, type ImageSet } from '../../train/data/index.ts';
-import { argMax, predictAll } from '../../train/evaluate.ts';
 import type { ModelCard } from '../../train/model-card.ts';
 import { startWorker, type WorkerUnderTest } from './harness.ts';
+import { servedParity } from './served-parity.ts';
 
 const ASSET = 'models/fashion-mnist-mlp.bin';
-const CLASSES = 10;
-const BATCH = 250;
 
 let worker: WorkerUnderTest;
 let test: ImageSet;
@@ -27,36 +23,12 @@ const image = (set: ImageSet, i: number) => set.images.subarray(i * 784, (i + 1)
 
 describe('Worker predictions on the whole test set', () => {
   it('equal the Node evaluation of the same asset: same argmax, probabilities within 1e-4, same accuracy', async () => {
-    const served = new Float32Array(test.count * CLASSES);
-    for (let start = 0; start < test.count; start += BATCH) {
-      const instances = Array.from({ length: BATCH }, (_, i) => Array.from(image(test, start + i)));
-      const response = await worker.fetch('/v1/models/fashion-mnist:predict', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ instances }),
-      });
-      expect(response.status).toBe(200);
-      const { predictions } = (await response.json()) as { predictions: number[][] };
-      served.set(predictions.flat(), start * CLASSES);
-    }
-
-    await useBackend('wasm');
-    const asset = await decodeAsset(readFileSync(ASSET));
-    const reference = predictAll(asset, test);
-    let worstDifference = 0;
-    let argMaxDisagreements = 0;
-    let correct = 0;
-    for (let i = 0; i < test.count; i++) {
-      const predicted = argMax(served, i * CLASSES, CLASSES);
-      if (predicted !== argMax(reference, i * CLASSES, CLASSES)) argMaxDisagreements++;
-      if (predicted === test.labels[i]) correct++;
-    }
-    served.forEach((p, k) => (worstDifference = Math.max(worstDifference, Math.abs(p - reference[k]!))));
+    const parity = await servedParity(worker, 'fashion-mnist', ASSET, test);
     const card = JSON.parse(readFileSync('models/fashion-mnist-mlp.json', 'utf8')) as ModelCard;
-
-    expect(argMaxDisagreements).toBe(0);
-    expect(worstDifference).toBeLessThanOrEqual(1e-4);
-    expect(correct / test.count).toBe(card.test.int8Accuracy);
+    expect(parity.failedRequests).toBe(0);
+    expect(parity.argMaxDisagreements).toBe(0);
+    expect(parity.worstDifference).toBeLessThanOrEqual(1e-4);
+    expect(parity.servedAccuracy).toBe(card.test.int8Accuracy);
   }, 600_000);
 });
 
