@@ -38,9 +38,10 @@ const MODULE_RULES = [
 
 /**
  * Builds (or reuses) the bundle for `entry` (default: wrangler.toml `main`) and starts it.
- * `bindings` override wrangler.toml [vars] by name.
+ * `bindings` override wrangler.toml [vars] by name. `inspector` opens workerd's V8 inspector on a
+ * free port (`mf.getInspectorURL()`), e.g. to read an isolate's heap figures.
  */
-export async function startWorker(options: { bindings?: Record<string, string>; entry?: string } = {}): Promise<WorkerUnderTest> {
+export async function startWorker(options: { bindings?: Record<string, string>; entry?: string; inspector?: boolean } = {}): Promise<WorkerUnderTest> {
   const bundle = await workerBundle(options.entry);
   const mf = new Miniflare({
     modules: true,
@@ -54,6 +55,7 @@ export async function startWorker(options: { bindings?: Record<string, string>; 
     cf: false,
     host: '127.0.0.1',
     port: 0,
+    ...(options.inspector ? { inspectorPort: 0 } : {}),
   });
   let url: URL;
   try {
