@@ -23,10 +23,10 @@ Options:
                         convnet: asset fashion-mnist-cnn, models/fashion-mnist-cnn.bin, and its own
                         defaults: 15 epochs, batch 128, learning rate 0.002 on a cosine schedule,
                         random shifts of up to 2 px and left-right flips)
-  --epochs N            training epochs (default 15)
-  --batch-size N        mini-batch size (default 128)
-  --learning-rate X     initial Adam learning rate (default 0.002)
-  --lr-decay X          learning-rate multiplier per epoch (default 0.85)
+  --epochs N            training epochs (default 20)
+  --batch-size N        mini-batch size (default 64)
+  --learning-rate X     initial Adam learning rate (default 0.001)
+  --lr-decay X          learning-rate multiplier per epoch (default 0.9)
   --validation-size N   training images held out for model selection (default 5000)
   --seed N              seed for initialisation, split and shuffling (default 42)
   --backend NAME        tfjs backend: wasm (default, fastest here) or cpu
@@ -56,10 +56,10 @@ function parseOptions(argv: string[]) {
     tokens: true,
     options: {
       arch: { type: 'string', default: 'mlp' },
-      epochs: { type: 'string', default: '15' },
-      'batch-size': { type: 'string', default: '128' },
-      'learning-rate': { type: 'string', default: '0.002' },
-      'lr-decay': { type: 'string', default: '0.85' },
+      epochs: { type: 'string', default: '20' },
+      'batch-size': { type: 'string', default: '64' },
+      'learning-rate': { type: 'string', default: '0.001' },
+      'lr-decay': { type: 'string', default: '0.9' },
       'validation-size': { type: 'string', default: '5000' },
       seed: { type: 'string', default: '42' },
       backend: { type: 'string', default: 'wasm' },
