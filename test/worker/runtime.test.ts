@@ -14,21 +14,12 @@ import { PROJECT_ROOT } from './bundle.ts';
 import { useNodeWasm } from './fixtures/node-wasm.ts';
 import { simdFingerprint } from './fixtures/simd-fingerprint.ts';
 import { startWorker, type WorkerUnderTest } from './harness.ts';
+import type { RuntimeInfo } from '../../worker/runtime/runtime.ts';
 
 const PROBE = 'test/worker/fixtures/probe-worker.ts';
 const WASM_OUT = join(PROJECT_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/wasm-out');
 const ASSET_PATH = join(PROJECT_ROOT, 'models/fashion-mnist-mlp.bin');
 
-interface RuntimeInfo {
-  backend: string;
-  wasmBinary: string;
-  simd: boolean;
-  tfjsVersion: string;
-  tensors: number;
-  wasmHeapBytes: number;
-  initialised: boolean;
-  initialisations: number;
-}
 interface ModelResponse {
   name: string;
   sha256: string;
