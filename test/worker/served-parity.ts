@@ -27,6 +27,10 @@ export interface Parity {
 
 /** Sends all of `set` to `/v1/models/{model}:predict` and compares with `assetPath` evaluated in Node. */
 export async function servedParity(worker: WorkerUnderTest, model: string, assetPath: string, set: ImageSet): Promise<Parity> {
+  // The Node side first: evaluated afterwards, its seconds of work would leave the Worker's
+  // keep-alive connection idle long enough for workerd to close it under the next request.
+  await useBackend('wasm');
+  const reference = predictAll(await decodeAsset(readFileSync(assetPath)), set);
   const served = new Float32Array(set.count * CLASSES);
   let failedRequests = 0;
   for (let start = 0; start < set.count; start += BATCH) {
@@ -45,8 +49,6 @@ export async function servedParity(worker: WorkerUnderTest, model: string, asset
     served.set(predictions.flat(), start * CLASSES);
   }
 
-  await useBackend('wasm');
-  const reference = predictAll(await decodeAsset(readFileSync(assetPath)), set);
   let argMaxDisagreements = 0;
   let correct = 0;
   for (let i = 0; i < set.count; i++) {
