@@ -51,9 +51,12 @@ export function seedMlp(hiddenUnits = 128, classes = 10): Architecture {
 }
 
 /**
- * The small convnet (`--arch cnn`): three 3x3 convolutions, each followed by 2x2 max pooling,
- * then a dense layer and the classifier. Batch normalisation after the convolutions and dropout
- * before the dense layers regularise training; both vanish from the served model.
+ * The small convnet (`--arch cnn`, 105,866 parameters): two 3x3 convolutions (16 and 32 filters),
+ * each followed by 2x2 max pooling, then a dense layer of 64 and the classifier. Batch
+ * normalisation on the second convolution and dropout before the dense layer regularise training;
+ * both vanish from the served model. Of the variants measured (README), this one reached the best
+ * test accuracy per training minute on the wasm backend: a third convolution (16/32/64, 98K
+ * parameters) cost a third more per epoch and reached 90.9% (this one: 91.6%) in 15 epochs.
  */
 export function smallCnn(classes = 10): Architecture {
   return {
@@ -64,12 +67,9 @@ export function smallCnn(classes = 10): Architecture {
       { type: 'maxPool2d', poolSize: 2, padding: 'valid' },
       { type: 'conv2d', filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', weights: 'conv2', batchNorm: true },
       { type: 'maxPool2d', poolSize: 2, padding: 'valid' },
-      { type: 'conv2d', filters: 64, kernelSize: 3, padding: 'same', activation: 'relu', weights: 'conv3', batchNorm: true },
-      { type: 'maxPool2d', poolSize: 2, padding: 'valid' },
       { type: 'flatten' },
-      { type: 'dropout', rate: 0.3 },
-      { type: 'dense', units: 128, activation: 'relu', weights: 'dense1' },
-      { type: 'dropout', rate: 0.3 },
+      { type: 'dropout', rate: 0.25 },
+      { type: 'dense', units: 64, activation: 'relu', weights: 'dense1' },
       { type: 'dense', units: classes, activation: 'softmax', weights: 'dense2' },
     ],
   };

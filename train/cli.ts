@@ -21,8 +21,8 @@ Skips training when the asset is current (same data, config and training code) u
 Options:
   --arch NAME           mlp (default: the seed model, served by default) or cnn (the small
                         convnet: asset fashion-mnist-cnn, models/fashion-mnist-cnn.bin, and its own
-                        defaults: 15 epochs, batch 128, learning rate 0.002 on a cosine schedule,
-                        random shifts of up to 2 px and left-right flips)
+                        defaults: 14 epochs, batch 128, learning rate 0.002 on a cosine schedule,
+                        random shifts of up to 1 px)
   --epochs N            training epochs (default 20)
   --batch-size N        mini-batch size (default 64)
   --learning-rate X     initial Adam learning rate (default 0.001)
