@@ -4,6 +4,7 @@
  * files, empty bodies, hostile JSON, oversized batches and a 100 MB upload; then the optional bearer
  * token (API_TOKEN). The isolate must keep serving after all of it.
  */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64, testImages, toJpeg, toPng, type Bytes } from './dataset.ts';
@@ -202,6 +203,30 @@ describe('a flood of large uploads', () => {
     }
     expect((await runtimeOf(worker)).bufferedBodyBytes).toBe(0);
     expect((await post(CLASSIFY, 'application/octet-stream', image)).status).toBe(200);
+  });
+});
+
+describe('a small upload with Content-Length', () => {
+  it('is counted against the isolate budget at its declared size while it arrives, and released after', async () => {
+    // Half the body, then a pause: the Worker reads small declared bodies in one piece, so it counts
+    // all 1,000 declared bytes from the start of the read, not the 500 that have come.
+    const request = httpRequest(new URL(CLASSIFY, worker.url), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': '1000' },
+    });
+    const response = new Promise<IncomingMessage>((resolve, reject) => request.on('response', resolve).on('error', reject));
+    request.write(new Uint8Array(500));
+    for (let polls = 0; polls < 2_000 && (await runtimeOf(worker)).bufferedBodyBytes === 0; polls++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect((await runtimeOf(worker)).bufferedBodyBytes).toBe(1000);
+    request.end(new Uint8Array(500));
+    const answer = await response;
+    let text = '';
+    for await (const chunk of answer) text += String(chunk);
+    expect(answer.statusCode).toBe(400);
+    expect(JSON.parse(text)).toMatchObject({ detail: expect.stringMatching(/exactly 784 bytes .* got 1000$/) });
+    expect((await runtimeOf(worker)).bufferedBodyBytes).toBe(0);
   });
 });
 

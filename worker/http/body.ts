@@ -69,25 +69,54 @@ async function* chunksUnder(body: ReadableStream, maxBytes: number): AsyncGenera
 }
 
 /**
+ * Largest declared body read in one piece (`arrayBuffer()`) instead of chunk by chunk: one native
+ * read instead of a reader loop and an async generator saves ~0.2 ms of workerd CPU on a 784-byte
+ * request, a third of what the classifier cost beyond a no-op Worker. Such a body is counted
+ * against the isolate budget at its declared size for the whole read. Larger uploads stream, so that a client declaring megabytes and sending
+ * nothing holds no budget: reserving 16 MiB this way takes 256 connections.
+ */
+const WHOLE_READ_BYTES = 64 * 1024;
+
+/** Counts `bytes` more as buffered; 429 when that overruns the budget with others' bytes in it. */
+function reserve(bytes: number, ownTotal: number): void {
+  buffering += bytes;
+  // Over budget only with others' bytes in it: a lone upload can always reach maxBytes.
+  if (buffering > ISOLATE_BODY_BUDGET && buffering > ownTotal) {
+    buffering -= bytes;
+    throw new Problem(429, 'Too Many Requests', `this instance is already receiving ${ISOLATE_BODY_BUDGET} bytes of uploads; retry shortly`, { 'Retry-After': '1' });
+  }
+}
+
+/** A body of `declared` bytes (at most WHOLE_READ_BYTES), read in one piece. */
+async function readWhole(request: Request, declared: number, maxBytes: number): Promise<Uint8Array> {
+  reserve(declared, declared);
+  try {
+    const body = new Uint8Array(await request.arrayBuffer());
+    // HTTP framing holds a received body to its Content-Length; a Request built in code need not.
+    if (body.byteLength > maxBytes) tooLarge(maxBytes);
+    return body;
+  } finally {
+    buffering -= declared;
+  }
+}
+
+/**
  * Reads the whole body, refusing it with 413 as soon as it is known to exceed `maxBytes`: from
  * Content-Length before reading anything, else once the bytes counted off the stream pass the limit.
  */
 export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
-  const declared = request.headers.get('Content-Length');
-  if (declared !== null && Number(declared) > maxBytes) tooLarge(maxBytes);
+  const declared = Number(request.headers.get('Content-Length') ?? NaN);
+  if (declared > maxBytes) tooLarge(maxBytes);
   if (request.body === null) return new Uint8Array(0);
+  if (declared > 0 && declared <= WHOLE_READ_BYTES) return readWhole(request, declared, maxBytes);
 
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
     for await (const chunk of chunksUnder(request.body, maxBytes)) {
+      reserve(chunk.byteLength, total + chunk.byteLength);
       chunks.push(chunk);
       total += chunk.byteLength;
-      buffering += chunk.byteLength;
-      // Over budget only with others' bytes in it: a lone upload can always reach maxBytes.
-      if (buffering > ISOLATE_BODY_BUDGET && buffering > total) {
-        throw new Problem(429, 'Too Many Requests', `this instance is already receiving ${ISOLATE_BODY_BUDGET} bytes of uploads; retry shortly`, { 'Retry-After': '1' });
-      }
     }
   } finally {
     buffering -= total;
