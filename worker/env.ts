@@ -3,7 +3,6 @@
  * [vars] (or the dashboard); anything absent falls back to a default, anything present but
  * malformed is a deployment bug and fails loudly rather than silently serving other limits.
  */
-import type { TimingVariables } from 'hono/timing';
 
 /** Bindings: wrangler.toml [vars] and secrets. */
 export interface Env {
@@ -20,7 +19,6 @@ export interface Env {
 /** Type parameter for every Hono app and route module of this Worker. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: TimingVariables;
 }
 
 /** Request limits in effect for one request. */

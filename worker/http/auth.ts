@@ -4,8 +4,7 @@
  * else with a 401 problem and a `WWW-Authenticate: Bearer` challenge. Health, metadata, the OpenAPI
  * document, the demo page and CORS preflights stay public. Unset or empty, the API is open.
  */
-import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../env.ts';
+import type { Env } from '../env.ts';
 import { Problem } from './problem.ts';
 
 /** The credentials of an Authorization header; the scheme is case-insensitive (RFC 9110 11.1). */
@@ -29,13 +28,19 @@ async function isToken(given: string, token: string): Promise<boolean> {
 
 const unauthorized = (detail: string, challenge: string): Problem => new Problem(401, 'Unauthorized', detail, { 'WWW-Authenticate': challenge });
 
-/** Lets a POST through only with the configured bearer token; every other request passes untouched. */
-export const requireToken: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const token = c.env.API_TOKEN;
-  if (!token || c.req.method !== 'POST') return next();
-  const given = BEARER.exec(c.req.header('Authorization') ?? '')?.[1];
-  if (given === undefined) throw unauthorized('this endpoint requires an Authorization: Bearer <token> header', 'Bearer');
+async function tokenProblem(request: Request, token: string): Promise<Problem | undefined> {
+  const given = BEARER.exec(request.headers.get('Authorization') ?? '')?.[1];
+  if (given === undefined) return unauthorized('this endpoint requires an Authorization: Bearer <token> header', 'Bearer');
   // RFC 6750 3.1: a token that was sent but is wrong is "invalid_token".
-  if (!(await isToken(given, token))) throw unauthorized('the bearer token is not valid', 'Bearer error="invalid_token"');
-  return next();
-};
+  if (!(await isToken(given, token))) return unauthorized('the bearer token is not valid', 'Bearer error="invalid_token"');
+  return undefined;
+}
+
+/**
+ * The 401 problem for a POST without the configured bearer token, or undefined when the request may
+ * pass. Synchronous (undefined) when no token is required, so that an open API awaits nothing here.
+ */
+export function refusal(request: Request, env: Env): Promise<Problem | undefined> | undefined {
+  const token = env.API_TOKEN;
+  return token && request.method === 'POST' ? tokenProblem(request, token) : undefined;
+}

@@ -46,3 +46,9 @@ export function problemResponse(problem: Problem, instance?: string): Response {
     headers: { 'Content-Type': 'application/problem+json', ...problem.headers },
   });
 }
+
+/** The 500 answer to a bug, which says nothing about the internals; `error` goes to the log. */
+export function internalError(error: unknown): Response {
+  console.error(error);
+  return problemResponse(new Problem(500, 'Internal Server Error', 'the server failed to handle this request; the error has been logged'));
+}

@@ -3,12 +3,11 @@
  * limit, sizing a batch and running it as a single predict call.
  */
 import type { Context } from 'hono';
-import { wrapTime } from 'hono/timing';
 import { PIXELS_PER_IMAGE } from '../../asset/architecture.ts';
 import { limitsOf, type AppEnv } from '../env.ts';
 import { readBody } from '../http/body.ts';
 import { badRequest, contentTooLarge, notFound } from '../http/problem.ts';
-import { measure } from '../http/timing.ts';
+import { measure, measureAsync } from '../http/timing.ts';
 import { DEFAULT_MODEL, getModel, modelNames, type ServedModel } from '../inference/models.ts';
 
 /**
@@ -32,7 +31,7 @@ export async function requireModel(name: string | undefined): Promise<ServedMode
 
 /** The request body, read under MAX_BODY_BYTES and timed as `read`. */
 export function readRequestBody(c: Context<AppEnv>): Promise<Uint8Array> {
-  return wrapTime(c, 'read', readBody(c.req.raw, limitsOf(c.env).maxBodyBytes));
+  return measureAsync(c, 'read', readBody(c.req.raw, limitsOf(c.env).maxBodyBytes));
 }
 
 /** A zeroed pixel buffer for `count` images: 400 for an empty batch, 413 above MAX_BATCH. */
