@@ -7,6 +7,7 @@
 import autocannon from 'autocannon';
 import { startWorker, type WorkerUnderTest } from '../test/worker/harness.ts';
 import { payloads, type Payload } from './payloads.ts';
+import { withCpuMeter } from './process-cpu.ts';
 import { median, quantile, round } from './stats.ts';
 
 /** One server, payload and connection count: medians over the rounds. */
@@ -21,6 +22,11 @@ export interface HttpFigure {
   p99Ms: number;
   /** Failed requests over all rounds (errors, timeouts, non-2xx): should be 0. */
   failures: number;
+  /**
+   * CPU time of the whole workerd process (user + system, Miniflare's entry worker included) per
+   * response, in microseconds: steadier than req/s on a shared machine. Absent without /proc.
+   */
+  cpuUsPerRequest?: number;
   /** classifier rps / no-op rps for the same payload and connections (1 for the no-op). */
   rpsRatio: number;
 }
@@ -30,17 +36,21 @@ interface Sample {
   p50Ms: number;
   p99Ms: number;
   failures: number;
+  cpuUsPerRequest: number | undefined;
 }
 
-/** What autocannon loads: a Worker and the classify URL's query string. */
+/** What autocannon loads: a Worker, the classify URL's query string and its workerd's CPU seconds so far. */
 interface Target {
   worker: WorkerUnderTest;
   query: string;
+  cpuSeconds: () => number | undefined;
 }
 
 /** One autocannon run of `seconds`, with latencies of every 2xx response (autocannon's own histogram has 1 ms steps). */
-function load({ worker, query }: Target, payload: Payload, connections: number, seconds: number): Promise<Sample> {
+function load({ worker, query, cpuSeconds }: Target, payload: Payload, connections: number, seconds: number): Promise<Sample> {
   const latencies: number[] = [];
+  let responses = 0;
+  const cpuBefore = cpuSeconds();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -53,18 +63,27 @@ function load({ worker, query }: Target, payload: Payload, connections: number, 
       },
       (error, result) => {
         if (error) return reject(error);
+        const cpuAfter = cpuSeconds();
         resolve({
           rps: latencies.length / result.duration,
           p50Ms: quantile(latencies, 0.5),
           p99Ms: quantile(latencies, 0.99),
           failures: result.errors + result.timeouts + result.non2xx,
+          cpuUsPerRequest: cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / responses,
         });
       },
     );
     instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+      responses++;
       if (status >= 200 && status < 300) latencies.push(ms);
     });
   });
+}
+
+/** The median CPU per request of `runs`, when every run could measure it. */
+function cpuFigure(runs: Sample[]): Pick<HttpFigure, 'cpuUsPerRequest'> {
+  const cpu = runs.map((s) => s.cpuUsPerRequest);
+  return cpu.length > 0 && cpu.every((us) => us !== undefined) ? { cpuUsPerRequest: round(median(cpu as number[])) } : {};
 }
 
 /** Fails early, with the Worker's answer, if it does not accept the payload. */
@@ -79,15 +98,15 @@ async function check({ worker, query }: Target, payload: Payload): Promise<void>
  * `deadline` (ms since the epoch) cuts the rounds short; at least one round always runs.
  */
 export async function benchHttp(options: { rounds: number; seconds: number; connections: number[]; deadline: number }): Promise<HttpFigure[]> {
-  const classifier = await startWorker();
-  const noop = await startWorker({ entry: 'bench/noop-worker.ts' });
+  const { value: classifier, cpuSeconds: classifierCpu } = await withCpuMeter(() => startWorker());
+  const { value: noop, cpuSeconds: noopCpu } = await withCpuMeter(() => startWorker({ entry: 'bench/noop-worker.ts' }));
   const probe = await classifier.fetch('/v2/models/cnn/ready');
   await probe.arrayBuffer();
   const cnn = probe.ok;
   const workers: Partial<Record<HttpFigure['worker'], Target>> = {
-    'no-op': { worker: noop, query: '' },
-    classifier: { worker: classifier, query: '' },
-    ...(cnn ? { 'classifier ?model=cnn': { worker: classifier, query: '?model=cnn' } } : {}),
+    'no-op': { worker: noop, query: '', cpuSeconds: noopCpu },
+    classifier: { worker: classifier, query: '', cpuSeconds: classifierCpu },
+    ...(cnn ? { 'classifier ?model=cnn': { worker: classifier, query: '?model=cnn', cpuSeconds: classifierCpu } } : {}),
   };
   const names = Object.keys(workers) as HttpFigure['worker'][];
   try {
@@ -123,6 +142,7 @@ export async function benchHttp(options: { rounds: number; seconds: number; conn
             p99Ms: round(median(runs.map((s) => s.p99Ms))),
             failures: runs.reduce((sum, s) => sum + s.failures, 0),
             rpsRatio: round(rpsOf(name) / rpsOf('no-op')),
+            ...cpuFigure(runs),
           });
         }
       }

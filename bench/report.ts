@@ -67,10 +67,12 @@ function httpSection(r: Results): string[] {
     '',
     'autocannon against Miniflare (not `wrangler dev`), the real bundle and the no-op Worker (bench/noop-worker.ts:',
     'reads the body, answers a small JSON) alternating per round. Latencies are of every 2xx response, in ms.',
+    "CPU is the workerd process's user + system time per response (Miniflare's own entry worker included, as",
+    "in the no-op's): on a shared machine it moves far less than req/s.",
     '',
     ...table(
-      ['payload', 'connections', 'worker', 'req/s', 'p50 ms', 'p99 ms', 'vs no-op', 'rounds', 'failed'],
-      r.http.map((f) => [f.payload, f.connections, f.worker, fmt(f.rps, 4), fmt(f.p50Ms), fmt(f.p99Ms), fmt(f.rpsRatio), f.rounds, f.failures]),
+      ['payload', 'connections', 'worker', 'req/s', 'p50 ms', 'p99 ms', 'vs no-op', 'CPU us/req', 'rounds', 'failed'],
+      r.http.map((f) => [f.payload, f.connections, f.worker, fmt(f.rps, 4), fmt(f.p50Ms), fmt(f.p99Ms), fmt(f.rpsRatio), fmt(f.cpuUsPerRequest), f.rounds, f.failures]),
     ),
     '',
   ];
@@ -197,5 +199,5 @@ export function renderMarkdown(r: Results, notes: string): string {
 export function printSummary(r: Results): void {
   console.table(r.targets.map((t) => ({ target: t.name, limit: t.target, measured: `${fmt(t.measured)} ${t.unit}`, met: t.met, gap: t.gap })));
   if (r.compute) console.table(r.compute.map((f) => ({ variant: f.variant, batch: f.batch, 'us/image': f.medianUs, ratio: f.ratio })));
-  if (r.http) console.table(r.http.map((f) => ({ payload: f.payload, conns: f.connections, worker: f.worker, rps: f.rps, p50: f.p50Ms, p99: f.p99Ms, 'vs no-op': f.rpsRatio })));
+  if (r.http) console.table(r.http.map((f) => ({ payload: f.payload, conns: f.connections, worker: f.worker, rps: f.rps, p50: f.p50Ms, p99: f.p99Ms, 'vs no-op': f.rpsRatio, 'CPU us': f.cpuUsPerRequest })));
 }
