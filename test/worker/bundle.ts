@@ -18,7 +18,7 @@ import type { Json } from 'miniflare';
 /** Absolute path of the repository root. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE_DIR = join(PROJECT_ROOT, '.cache', 'worker-bundles');
-const INPUT_ROOTS = ['worker', 'asset', 'models', 'test/worker/fixtures', 'bench', 'wrangler.toml', 'package-lock.json'];
+const INPUT_ROOTS = ['worker', 'asset', 'models', 'scripts', 'test/worker/fixtures', 'bench', 'wrangler.toml', 'package-lock.json'];
 const WRANGLER = join(PROJECT_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 
 /** A built bundle and the wrangler.toml settings needed to run it as wrangler would deploy it. */
