@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { Problem } from '../worker/http/problem.ts';
 import { decodeImage } from '../worker/image/decode.ts';
 import { fashionize } from '../worker/image/fashionize.ts';
-import { imageToPixels } from '../worker/image/index.ts';
+import { imageToPixels, loadImageDecoders } from '../worker/image/index.ts';
 import { orient } from '../worker/image/orientation.ts';
 import { sniffImage } from '../worker/image/sniff.ts';
 
@@ -155,6 +155,10 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))]!;
 
 // ---- tests ----
+
+// The Worker loads the decoders before its first request (worker/index.ts); these tests call
+// imageToPixels directly, some while vitest collects them.
+await loadImageDecoders();
 
 describe('real Fashion-MNIST images as 28x28 PNG', () => {
   it('pass through bit-exactly, all 10000 test images', () => {
@@ -540,9 +544,10 @@ describe('bad input', () => {
 describe('in workerd', () => {
   it('bundles with esbuild and runs in Miniflare (no Node APIs, jpeg-js and fflate resolve)', async () => {
     const entry = `
-      import { imageToPixels } from './worker/image/index.ts';
+      import { imageToPixels, loadImageDecoders } from './worker/image/index.ts';
       export default {
         async fetch(request) {
+          await loadImageDecoders();
           try {
             const pixels = imageToPixels(new Uint8Array(await request.arrayBuffer()), { maxPixels: 1e6 }, request.headers.get('content-type') ?? undefined);
             return Response.json(Array.from(pixels));

@@ -10,6 +10,7 @@ import { PIXELS_PER_IMAGE } from '../../asset/architecture.ts';
 import { decodeAsset, type ModelAsset } from '../../asset/format.ts';
 import { createNetwork } from '../../asset/network.ts';
 import { onceUntilSuccess } from '../../worker/runtime/once.ts';
+import { SIMD_SOURCE, trimWasm, usedKernelExports } from '../../scripts/wasm-trim.ts';
 import { PROJECT_ROOT } from './bundle.ts';
 import { useNodeWasm } from './fixtures/node-wasm.ts';
 import { simdFingerprint } from './fixtures/simd-fingerprint.ts';
@@ -17,7 +18,6 @@ import { startWorker, type WorkerUnderTest } from './harness.ts';
 import type { RuntimeInfo } from '../../worker/runtime/runtime.ts';
 
 const PROBE = 'test/worker/fixtures/probe-worker.ts';
-const WASM_OUT = join(PROJECT_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/wasm-out');
 const ASSET_PATH = join(PROJECT_ROOT, 'models/fashion-mnist-mlp.bin');
 
 interface ModelResponse {
@@ -69,12 +69,32 @@ beforeAll(async () => {
 afterAll(async () => worker?.dispose());
 
 describe('the SIMD wasm binary is the one running', () => {
-  test('the bundle holds exactly one .wasm, byte for byte the SIMD build', async () => {
+  test('the bundle holds exactly one .wasm: the SIMD build, trimmed to the served kernels', async () => {
     const wasmFiles = (await readdir(worker.bundleDir)).filter((name) => name.endsWith('.wasm'));
     expect(wasmFiles).toHaveLength(1);
-    const bundled = sha256(await readFile(join(worker.bundleDir, wasmFiles[0]!)));
-    expect(bundled).toBe(sha256(await readFile(join(WASM_OUT, 'tfjs-backend-wasm-simd.wasm'))));
-    expect(bundled).not.toBe(sha256(await readFile(join(WASM_OUT, 'tfjs-backend-wasm.wasm'))));
+    const bundled = new Uint8Array(await readFile(join(worker.bundleDir, wasmFiles[0]!)));
+    const simd = new Uint8Array(await readFile(SIMD_SOURCE));
+    const kernels = usedKernelExports();
+    // A deterministic derivation of exactly tfjs' SIMD binary: trimming it again gives these bytes.
+    expect(sha256(await trimWasm(simd, kernels))).toBe(sha256(bundled));
+
+    const [trimmed, original] = [bundled, simd].map((bytes) => new WebAssembly.Module(bytes));
+    expect(WebAssembly.Module.imports(trimmed!)).toEqual(WebAssembly.Module.imports(original!));
+    const exported = (module: WebAssembly.Module): string[] => WebAssembly.Module.exports(module).map((entry) => entry.name);
+    const removed = exported(original!).filter((name) => !exported(trimmed!).includes(name));
+    expect(exported(original!)).toEqual(expect.arrayContaining(exported(trimmed!)));
+    expect(exported(trimmed!)).toEqual(expect.arrayContaining(['init', 'malloc', 'free', 'register_tensor', ...kernels]));
+    expect(removed).toContain('Sigmoid');
+    expect(removed).not.toContain('_FusedMatMul');
+
+    // XNNPACK's wasmsimd microkernels survive: the text form still holds thousands of f32x4 ops.
+    const { default: binaryen } = await import('binaryen');
+    const module = binaryen.readBinary(bundled);
+    module.setFeatures(binaryen.Features.SIMD128);
+    const f32x4 = module.emitText().match(/\bf32x4\.\w+/g)?.length ?? 0;
+    module.dispose();
+    console.info(`bundled wasm: ${bundled.length} of ${simd.length} bytes, ${removed.length} kernel exports removed, ${f32x4} f32x4 ops`);
+    expect(f32x4).toBeGreaterThan(1000);
   });
 
   test('the runtime reports the wasm backend on the SIMD binary', async () => {

@@ -1,12 +1,14 @@
+/// <reference path="./jpeg-decoder.d.ts" />
 /**
  * Decodes PNG (fast-png) and JPEG (jpeg-js) into one simple raster format, 8 bits per sample.
  * Callers must have checked the header's pixel count against the limit first (see index.ts);
  * the decoders' own limits set here are only a second line of defence.
  */
 import { decode as decodePng, type DecodedPng, type PngDataArray } from 'fast-png';
-// jpeg-js is CommonJS (`module.exports = { encode, decode }`). The default import is that object in
+// jpeg-js's decoder module, not the package index, which also bundles the encoder (7 KB the Worker
+// never runs). It is CommonJS (`module.exports = decode`): the default import is that function in
 // Node, Vitest and esbuild/wrangler alike, without relying on each tool's CJS named-export detection.
-import jpeg from 'jpeg-js';
+import decodeJpeg from 'jpeg-js/lib/decoder.js';
 import { Problem } from '../http/problem.ts';
 import { checkPngDataSize } from './png-inflate.ts';
 import type { ImageHeader } from './sniff.ts';
@@ -51,7 +53,7 @@ function formatName(header: ImageHeader): string {
 }
 
 function decodeJpegRaster(bytes: Uint8Array, maxPixels: number): Raster {
-  const image = jpeg.decode(bytes, {
+  const image = decodeJpeg(bytes, {
     useTArray: true, // Uint8Array instead of Node's Buffer, which workerd does not have
     formatAsRGBA: true,
     tolerantDecoding: false, // a missing block is corruption, not something to paper over

@@ -3,10 +3,22 @@
  * Order matters for safety: the pixel limit is enforced from the header before anything is decoded.
  */
 import { Problem } from '../http/problem.ts';
-import { decodeImage } from './decode.ts';
+import { onceUntilSuccess } from '../runtime/once.ts';
 import { fashionize } from './fashionize.ts';
 import { orient } from './orientation.ts';
 import { describeBytes, sniffImage, type ImageType } from './sniff.ts';
+
+let decoders: typeof import('./decode.ts') | undefined;
+
+/**
+ * Loads the PNG and JPEG decoders (decode.ts with fast-png, fflate and jpeg-js) on first use rather
+ * than at startup: evaluating those modules, fflate's Huffman tables above all, was most of the
+ * Worker's startup CPU. A dynamic import, which the bundle evaluates only when it runs. Must have
+ * settled before imageToPixels runs: the routes that take images await it first.
+ */
+export const loadImageDecoders: () => Promise<void> = onceUntilSuccess(async () => {
+  decoders = await import('./decode.ts');
+});
 
 /** Limits applied to every image. */
 export interface ImageLimits {
@@ -45,8 +57,9 @@ export function imageToPixels(bytes: Uint8Array, limits: ImageLimits, declaredTy
     const shared = spent > 0 ? ` for all images of the request together, and the others took ${spent}` : '';
     throw new Problem(413, 'Content Too Large', `The image is ${header.width}x${header.height} = ${pixels} pixels; the limit is ${limits.maxPixels}${shared}.`);
   }
+  if (!decoders) throw new Error('imageToPixels ran before loadImageDecoders() settled');
   if (limits.spentPixels !== undefined) limits.spentPixels = spent + pixels;
-  return fashionize(orient(decodeImage(bytes, header, limits.maxPixels), header.orientation));
+  return fashionize(orient(decoders.decodeImage(bytes, header, limits.maxPixels), header.orientation));
 }
 
 export type { ImageType } from './sniff.ts';

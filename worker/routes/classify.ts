@@ -9,7 +9,7 @@ import { requireMediaType } from '../http/body.ts';
 import { copyImage, parseJson, requireObject } from '../http/json.ts';
 import { badRequest } from '../http/problem.ts';
 import { measure } from '../http/timing.ts';
-import { imageToPixels } from '../image/index.ts';
+import { imageToPixels, loadImageDecoders } from '../image/index.ts';
 import { infer, readRequestBody, requireModel } from './model.ts';
 
 /** Request media types, in the order the OpenAPI document and 415 details list them. */
@@ -67,6 +67,8 @@ export const classify = new Hono<AppEnv>().post('/v1/classify', async (c) => {
   const top = parseTop(c.req.query('top'));
   const model = await requireModel(c.req.query('model'));
   const body = await readRequestBody(c);
+  // Raw and JSON pixels need no decoder: only image bodies wait for (the first time, load) them.
+  if (type === 'image/png' || type === 'image/jpeg') await loadImageDecoders();
   const pixels = measure(c, 'decode', () => decode(type, body, limitsOf(c.env).maxImagePixels));
   const probabilities = infer(c, model, pixels);
   return c.json({

@@ -9,7 +9,7 @@ import { requireMediaType } from '../http/body.ts';
 import { copyImage, describe, isObject, parseJson, requireObject } from '../http/json.ts';
 import { badRequest, Problem } from '../http/problem.ts';
 import { measure } from '../http/timing.ts';
-import { imageToPixels, type ImageLimits } from '../image/index.ts';
+import { imageToPixels, loadImageDecoders, type ImageLimits } from '../image/index.ts';
 import { batchBuffer, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './model.ts';
 
 const SIGNATURE = 'serving_default';
@@ -112,6 +112,7 @@ export const tfServing = new Hono<AppEnv>()
     const model = await requireModel(c.req.param('spec').slice(0, -PREDICT_VERB.length));
     requireMediaType(c.req.raw, ['application/json']);
     const body = await readRequestBody(c);
+    await loadImageDecoders(); // any instance may be a base64 image
     const pixels = measure(c, 'decode', () => decodePredictRequest(parseJson(body), limitsOf(c.env).maxImagePixels));
     const probabilities = infer(c, model, pixels);
     const classes = model.labels.length;

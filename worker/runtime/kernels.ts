@@ -14,7 +14,8 @@ import { multiplyConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Multi
 import { reshapeConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Reshape.js';
 import { softmaxConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Softmax.js';
 
-const KERNELS: readonly KernelConfig[] = [_fusedMatMulConfig, softmaxConfig, multiplyConfig, fusedConv2DConfig, maxPoolConfig, reshapeConfig];
+/** Every wasm kernel the served models run; scripts/wasm-trim.ts keeps exactly their entry points in the binary. */
+export const WASM_KERNELS: readonly KernelConfig[] = [_fusedMatMulConfig, softmaxConfig, multiplyConfig, fusedConv2DConfig, maxPoolConfig, reshapeConfig];
 
 /**
  * Registers the kernels for tfjs' 'wasm' backend name. Must run before that backend starts: each
@@ -22,7 +23,7 @@ const KERNELS: readonly KernelConfig[] = [_fusedMatMulConfig, softmaxConfig, mul
  * code that imports more of tfjs) are left alone.
  */
 export function registerWasmKernels(): void {
-  for (const kernel of KERNELS) {
+  for (const kernel of WASM_KERNELS) {
     if (!getKernel(kernel.kernelName, kernel.backendName)) registerKernel(kernel);
   }
 }

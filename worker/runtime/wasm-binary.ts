@@ -4,11 +4,13 @@
  * bytes, which is how tfjs would otherwise load it. Only the SIMD build: Workers have no threads,
  * and every current Workers runtime supports SIMD.
  */
-import simdModule from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm';
+// tfjs' SIMD binary trimmed to the kernels this Worker registers, by wrangler.toml's [build] command
+// (scripts/wasm-trim.ts): a third of the bytes, the same code for everything that remains.
+import simdModule from '../../dist/wasm/tfjs-backend-wasm-simd.wasm';
 
 /** A compiled tfjs binary together with the file name it was imported from. */
 export interface WasmBinary {
-  /** File name in @tensorflow/tfjs-backend-wasm/wasm-out/, reported by runtimeInfo(). */
+  /** File name of the tfjs binary (in @tensorflow/tfjs-backend-wasm/wasm-out/) it is or derives from, reported by runtimeInfo(). */
   readonly name: string;
   /** Whether the binary was built with WebAssembly SIMD (XNNPACK's wasmsimd kernels). */
   readonly simd: boolean;
