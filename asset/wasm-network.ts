@@ -1,0 +1,135 @@
+/**
+ * The dense forward pass on tfjs' wasm backend, calling the binary's exports directly.
+ *
+ * tfjs' kernel functions cost more than the arithmetic of one image: per call they marshal the shapes
+ * through cwrap's 'array' arguments (stack allocation and copy), allocate and register an output
+ * tensor, and the caller uploads its input and frees everything afterwards. Here the input, every
+ * layer's output and the probabilities live in buffers registered with the backend once and reused;
+ * a prediction writes the pixels into the wasm heap, calls the fused matMul export per layer (the
+ * same XNNPACK operator the kernel function would run, cached by tfjs on the weights' tensor id) and
+ * the softmax export, and copies the probabilities out once. Same kernels, same weights, same batch
+ * sizes: the results are bit-identical to kernel-network.ts on the same binary.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { FusableActivation } from '@tensorflow/tfjs-backend-wasm/dist/kernels/types.js';
+import { PIXELS_PER_IMAGE } from './architecture.ts';
+import { disposeDenseLayers, uploadDenseLayers, type ResidentDenseLayer } from './dense-layers.ts';
+import type { ModelAsset } from './format.ts';
+import { expectPixels, type Network } from './predictor.ts';
+
+/** tfjs' C entry points (tfjs-backend-wasm/src/cc/kernels), as the instance exports them. */
+interface Exports {
+  _FusedMatMul(aId: number, aShape: number, aRank: number, bId: number, bShape: number, bRank: number, transposeA: number, transposeB: number, activation: number, biasId: number, preluId: number, leakyreluAlpha: number, outId: number): void;
+  Softmax(xId: number, outId: number, channels: number, batch: number): void;
+}
+
+/** The parts of tfjs' Emscripten module (wasm-out/tfjs-backend-wasm*.js) used here. */
+interface WasmModule {
+  /** The instance's raw exports: called without the glue's per-call `apply` wrappers. */
+  asm: Partial<Exports>;
+  /** Views of the linear memory, replaced whenever it grows: read them afresh at every use. */
+  HEAPF32: Float32Array;
+  HEAP32: Int32Array;
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+}
+
+/** The fields of tfjs' BackendWasm (dist/backend_wasm.js) used here. */
+interface WasmBackend {
+  wasm: WasmModule;
+  /** What the backend knows of each buffer: its tensor id in the C++ registry and its heap address. */
+  dataIdMap: { get(dataId: tf.DataId): { id: number; memoryOffset: number } | undefined };
+  write(values: null, shape: number[], dtype: 'float32'): tf.DataId;
+  disposeData(dataId: tf.DataId): boolean;
+}
+
+/** Whether `backend` is tfjs' wasm backend with the exports this path calls. */
+export function isWasmBackend(backend: tf.KernelBackend): boolean {
+  const exports = (backend as unknown as Partial<WasmBackend>).wasm?.asm;
+  return typeof exports?._FusedMatMul === 'function' && typeof exports.Softmax === 'function';
+}
+
+/** A float32 buffer registered with the backend: its tfjs tensor id and its index into HEAPF32. */
+interface Buffer {
+  dataId: tf.DataId;
+  id: number;
+  index: number;
+}
+
+/** Shapes are passed by address as int32 triples; a layer's two (input, kernel) sit side by side. */
+const SHAPE_INTS = 6;
+
+/**
+ * The dense network of `asset` on the active backend, which must be tfjs' wasm backend
+ * (isWasmBackend). Buffers for a batch are allocated by the first prediction that needs them and
+ * kept: a larger batch replaces them, smaller ones reuse them.
+ */
+export function createWasmNetwork(asset: ModelAsset): Network {
+  const backend = tf.backend();
+  if (!isWasmBackend(backend)) throw new Error(`createWasmNetwork needs tfjs' wasm backend, not ${tf.getBackend()}`);
+  const wasmBackend = backend as unknown as WasmBackend;
+  const module = wasmBackend.wasm;
+  const exports = module.asm as Exports;
+  const layers = uploadDenseLayers(asset);
+  const classes = layers[layers.length - 1]?.units ?? 0;
+  const idOf = (dataId: tf.DataId): number => wasmBackend.dataIdMap.get(dataId)!.id;
+  const weights = layers.map((layer) => ({ kernel: idOf(layer.kernel.dataId), bias: idOf(layer.bias.dataId) }));
+  // Widths of the buffers a prediction passes through: pixels, then each layer's output, then the
+  // softmax output after a softmax layer (the export does not work in place).
+  const widths = [PIXELS_PER_IMAGE, ...layers.flatMap((layer) => (layer.activation === 'softmax' ? [layer.units, layer.units] : [layer.units]))];
+
+  const shapes = module._malloc(4 * SHAPE_INTS * layers.length);
+  layers.forEach((layer, i) => module.HEAP32.set([1, 0, layer.inputs, 1, layer.inputs, layer.units], (shapes >>> 2) + SHAPE_INTS * i));
+
+  let capacity = 0;
+  let buffers: Buffer[] = [];
+  const release = (): void => {
+    for (const buffer of buffers) wasmBackend.disposeData(buffer.dataId);
+    buffers = [];
+    capacity = 0;
+  };
+  /** Buffers holding at least `count` images; allocating may grow (and so replace) the heap views. */
+  const reserve = (count: number): Buffer[] => {
+    if (count <= capacity) return buffers;
+    release();
+    buffers = widths.map((width) => {
+      const dataId = wasmBackend.write(null, [1, count, width], 'float32');
+      const { id, memoryOffset } = wasmBackend.dataIdMap.get(dataId)!;
+      return { dataId, id, index: memoryOffset >>> 2 };
+    });
+    capacity = count;
+    return buffers;
+  };
+
+  const forward = (count: number, io: Buffer[]): void => {
+    let at = 0;
+    layers.forEach((layer: ResidentDenseLayer, i) => {
+      const shape = shapes + 4 * SHAPE_INTS * i;
+      const activation = layer.activation === 'relu' ? FusableActivation.relu : FusableActivation.linear;
+      exports._FusedMatMul(io[at]!.id, shape, 3, weights[i]!.kernel, shape + 12, 3, 0, 0, activation, weights[i]!.bias, 0, 0, io[at + 1]!.id);
+      at++;
+      if (layer.activation === 'softmax') exports.Softmax(io[at]!.id, io[++at]!.id, layer.units, count);
+    });
+  };
+
+  return {
+    classes,
+    predict(pixels, count) {
+      expectPixels(pixels, count);
+      if (count === 0) return new Float32Array(0);
+      const io = reserve(count);
+      const dims = module.HEAP32;
+      for (let i = 0; i < layers.length; i++) dims[(shapes >>> 2) + SHAPE_INTS * i + 1] = count;
+      module.HEAPF32.set(pixels, io[0]!.index);
+      forward(count, io);
+      // The first call of a layer packs its weights into an XNNPACK operator, which may grow the heap.
+      const start = io[io.length - 1]!.index;
+      return module.HEAPF32.slice(start, start + count * classes);
+    },
+    dispose() {
+      release();
+      module._free(shapes);
+      disposeDenseLayers(layers);
+    },
+  };
+}
