@@ -11,14 +11,15 @@
  * sizes: the results are bit-identical to kernel-network.ts on the same binary.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FusableActivation } from '@tensorflow/tfjs-backend-wasm/dist/kernels/types.js';
+import { CppDType, FusableActivation } from '@tensorflow/tfjs-backend-wasm/dist/kernels/types.js';
 import { PIXELS_PER_IMAGE } from './architecture.ts';
-import { disposeDenseLayers, uploadDenseLayers, type ResidentDenseLayer } from './dense-layers.ts';
+import { denseLayers, disposeDenseLayers, type DenseLayer, type ResidentDenseLayer } from './dense-layers.ts';
 import type { ModelAsset } from './format.ts';
 import { expectPixels, type Network } from './predictor.ts';
 
 /** tfjs' C entry points (tfjs-backend-wasm/src/cc/kernels), as the instance exports them. */
 interface Exports {
+  Multiply(aId: number, aShape: number, aRank: number, bId: number, bShape: number, bRank: number, dtype: number, outId: number): void;
   _FusedMatMul(aId: number, aShape: number, aRank: number, bId: number, bShape: number, bRank: number, transposeA: number, transposeB: number, activation: number, biasId: number, preluId: number, leakyreluAlpha: number, outId: number): void;
   Softmax(xId: number, outId: number, channels: number, batch: number): void;
 }
@@ -39,14 +40,14 @@ interface WasmBackend {
   wasm: WasmModule;
   /** What the backend knows of each buffer: its tensor id in the C++ registry and its heap address. */
   dataIdMap: { get(dataId: tf.DataId): { id: number; memoryOffset: number } | undefined };
-  write(values: null, shape: number[], dtype: 'float32'): tf.DataId;
+  write(values: Float32Array | null, shape: number[], dtype: 'float32'): tf.DataId;
   disposeData(dataId: tf.DataId): boolean;
 }
 
 /** Whether `backend` is tfjs' wasm backend with the exports this path calls. */
 export function isWasmBackend(backend: tf.KernelBackend): boolean {
   const exports = (backend as unknown as Partial<WasmBackend>).wasm?.asm;
-  return typeof exports?._FusedMatMul === 'function' && typeof exports.Softmax === 'function';
+  return typeof exports?._FusedMatMul === 'function' && typeof exports.Softmax === 'function' && typeof exports.Multiply === 'function';
 }
 
 /** A float32 buffer registered with the backend: its tfjs tensor id and its index into HEAPF32. */
@@ -56,8 +57,33 @@ interface Buffer {
   index: number;
 }
 
-/** Shapes are passed by address as int32 triples; a layer's two (input, kernel) sit side by side. */
+/**
+ * Shapes are passed by address: per layer the input's [1, count, inputs] then the kernel's
+ * [1, inputs, units], whose last entry doubles as the scales' rank-1 shape [units].
+ */
 const SHAPE_INTS = 6;
+const KERNEL_SHAPE = 12;
+const SCALES_SHAPE = 20;
+
+/**
+ * Uploads `layer` with its kernel dequantized by the Multiply export, the kernel tf.mul runs on this
+ * backend (so the same bits) without tfjs' op layer, whose first use in an isolate costs a few
+ * milliseconds. The weights become engine-tracked tensors, as tf.tensor's would, so tfjs' tensor
+ * count shows them. `shape` is the layer's block of SHAPE_INTS, already written.
+ */
+function uploadLayer(backend: WasmBackend, layer: DenseLayer, shape: number): ResidentDenseLayer {
+  const { inputs, units, activation } = layer;
+  const kernelShape = [1, inputs, units];
+  const idOf = (dataId: tf.DataId): number => backend.dataIdMap.get(dataId)!.id;
+  const quantized = backend.write(layer.kernel, kernelShape, 'float32');
+  const scales = backend.write(layer.columnScales, [units], 'float32');
+  const kernel = backend.write(null, kernelShape, 'float32');
+  backend.wasm.asm.Multiply!(idOf(quantized), shape + KERNEL_SHAPE, 3, idOf(scales), shape + SCALES_SHAPE, 1, CppDType.float32, idOf(kernel));
+  backend.disposeData(quantized);
+  backend.disposeData(scales);
+  const resident = (dataId: tf.DataId, dims: number[]): tf.Tensor => tf.engine().makeTensorFromDataId(dataId, dims, 'float32', backend as unknown as tf.KernelBackend);
+  return { inputs, units, activation, kernel: resident(kernel, kernelShape) as tf.Tensor3D, bias: resident(backend.write(layer.bias, [units], 'float32'), [units]) as tf.Tensor1D };
+}
 
 /**
  * The dense network of `asset` on the active backend, which must be tfjs' wasm backend
@@ -70,16 +96,16 @@ export function createWasmNetwork(asset: ModelAsset): Network {
   const wasmBackend = backend as unknown as WasmBackend;
   const module = wasmBackend.wasm;
   const exports = module.asm as Exports;
-  const layers = uploadDenseLayers(asset);
+  const dense = denseLayers(asset);
+  const shapes = module._malloc(4 * SHAPE_INTS * dense.length);
+  dense.forEach((layer, i) => module.HEAP32.set([1, 0, layer.inputs, 1, layer.inputs, layer.units], (shapes >>> 2) + SHAPE_INTS * i));
+  const layers = dense.map((layer, i) => uploadLayer(wasmBackend, layer, shapes + 4 * SHAPE_INTS * i));
   const classes = layers[layers.length - 1]?.units ?? 0;
   const idOf = (dataId: tf.DataId): number => wasmBackend.dataIdMap.get(dataId)!.id;
   const weights = layers.map((layer) => ({ kernel: idOf(layer.kernel.dataId), bias: idOf(layer.bias.dataId) }));
   // Widths of the buffers a prediction passes through: pixels, then each layer's output, then the
   // softmax output after a softmax layer (the export does not work in place).
   const widths = [PIXELS_PER_IMAGE, ...layers.flatMap((layer) => (layer.activation === 'softmax' ? [layer.units, layer.units] : [layer.units]))];
-
-  const shapes = module._malloc(4 * SHAPE_INTS * layers.length);
-  layers.forEach((layer, i) => module.HEAP32.set([1, 0, layer.inputs, 1, layer.inputs, layer.units], (shapes >>> 2) + SHAPE_INTS * i));
 
   let capacity = 0;
   let buffers: Buffer[] = [];
@@ -106,7 +132,7 @@ export function createWasmNetwork(asset: ModelAsset): Network {
     layers.forEach((layer: ResidentDenseLayer, i) => {
       const shape = shapes + 4 * SHAPE_INTS * i;
       const activation = layer.activation === 'relu' ? FusableActivation.relu : FusableActivation.linear;
-      exports._FusedMatMul(io[at]!.id, shape, 3, weights[i]!.kernel, shape + 12, 3, 0, 0, activation, weights[i]!.bias, 0, 0, io[at + 1]!.id);
+      exports._FusedMatMul(io[at]!.id, shape, 3, weights[i]!.kernel, shape + KERNEL_SHAPE, 3, 0, 0, activation, weights[i]!.bias, 0, 0, io[at + 1]!.id);
       at++;
       if (layer.activation === 'softmax') exports.Softmax(io[at]!.id, io[++at]!.id, layer.units, count);
     });
