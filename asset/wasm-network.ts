@@ -4,7 +4,8 @@
  * tfjs' kernel functions cost more than the arithmetic of one image: per call they marshal the shapes
  * through cwrap's 'array' arguments (stack allocation and copy), allocate and register an output
  * tensor, and the caller uploads its input and frees everything afterwards. Here the input, every
- * layer's output and the probabilities live in buffers registered with the backend once and reused;
+ * layer's output and the probabilities live in buffers registered with the backend once and reused
+ * (for batches up to RESIDENT_IMAGES);
  * a prediction writes the pixels into the wasm heap, calls the fused matMul export per layer (the
  * same XNNPACK operator the kernel function would run, cached by tfjs on the weights' tensor id) and
  * the softmax export, and copies the probabilities out once. Same kernels, same weights, same batch
@@ -51,17 +52,28 @@ export function isWasmBackend(backend: tf.KernelBackend): boolean {
 }
 
 /** A float32 buffer registered with the backend: its tfjs tensor id and its index into HEAPF32. */
-interface Buffer {
+interface HeapBuffer {
   dataId: tf.DataId;
   id: number;
   index: number;
 }
+
+/** The id under which the backend's C++ side knows `dataId`'s buffer. */
+const tensorId = (backend: WasmBackend, dataId: tf.DataId): number => backend.dataIdMap.get(dataId)!.id;
 
 /**
  * Shapes are passed by address: per layer the input's [1, count, inputs] then the kernel's
  * [1, inputs, units], whose last entry doubles as the scales' rank-1 shape [units].
  */
 const SHAPE_INTS = 6;
+
+/**
+ * Images the resident buffers hold (~240 KB for the seed MLP). Batches up to this size allocate
+ * nothing per call; a larger one, whose per-call costs are spread over its many images, gets
+ * buffers for that call only, so the heap keeps no more than this for good (other models' large
+ * batches can reuse the space).
+ */
+const RESIDENT_IMAGES = 64;
 const KERNEL_SHAPE = 12;
 const SCALES_SHAPE = 20;
 
@@ -74,11 +86,10 @@ const SCALES_SHAPE = 20;
 function uploadLayer(backend: WasmBackend, layer: DenseLayer, shape: number): ResidentDenseLayer {
   const { inputs, units, activation } = layer;
   const kernelShape = [1, inputs, units];
-  const idOf = (dataId: tf.DataId): number => backend.dataIdMap.get(dataId)!.id;
   const quantized = backend.write(layer.kernel, kernelShape, 'float32');
   const scales = backend.write(layer.columnScales, [units], 'float32');
   const kernel = backend.write(null, kernelShape, 'float32');
-  backend.wasm.asm.Multiply!(idOf(quantized), shape + KERNEL_SHAPE, 3, idOf(scales), shape + SCALES_SHAPE, 1, CppDType.float32, idOf(kernel));
+  backend.wasm.asm.Multiply!(tensorId(backend, quantized), shape + KERNEL_SHAPE, 3, tensorId(backend, scales), shape + SCALES_SHAPE, 1, CppDType.float32, tensorId(backend, kernel));
   backend.disposeData(quantized);
   backend.disposeData(scales);
   const resident = (dataId: tf.DataId, dims: number[]): tf.Tensor => tf.engine().makeTensorFromDataId(dataId, dims, 'float32', backend as unknown as tf.KernelBackend);
@@ -87,8 +98,7 @@ function uploadLayer(backend: WasmBackend, layer: DenseLayer, shape: number): Re
 
 /**
  * The dense network of `asset` on the active backend, which must be tfjs' wasm backend
- * (isWasmBackend). Buffers for a batch are allocated by the first prediction that needs them and
- * kept: a larger batch replaces them, smaller ones reuse them.
+ * (isWasmBackend), with its weights and the buffers for RESIDENT_IMAGES images resident.
  */
 export function createWasmNetwork(asset: ModelAsset): Network {
   const backend = tf.backend();
@@ -101,35 +111,25 @@ export function createWasmNetwork(asset: ModelAsset): Network {
   dense.forEach((layer, i) => module.HEAP32.set([1, 0, layer.inputs, 1, layer.inputs, layer.units], (shapes >>> 2) + SHAPE_INTS * i));
   const layers = dense.map((layer, i) => uploadLayer(wasmBackend, layer, shapes + 4 * SHAPE_INTS * i));
   const classes = layers[layers.length - 1]?.units ?? 0;
-  const idOf = (dataId: tf.DataId): number => wasmBackend.dataIdMap.get(dataId)!.id;
-  const weights = layers.map((layer) => ({ kernel: idOf(layer.kernel.dataId), bias: idOf(layer.bias.dataId) }));
+  const weights = layers.map((layer) => ({ kernel: tensorId(wasmBackend, layer.kernel.dataId), bias: tensorId(wasmBackend, layer.bias.dataId) }));
   // Widths of the buffers a prediction passes through: pixels, then each layer's output, then the
   // softmax output after a softmax layer (the export does not work in place).
   const widths = [PIXELS_PER_IMAGE, ...layers.flatMap((layer) => (layer.activation === 'softmax' ? [layer.units, layer.units] : [layer.units]))];
 
-  let capacity = 0;
-  let buffers: Buffer[] = [];
-  const release = (): void => {
-    for (const buffer of buffers) wasmBackend.disposeData(buffer.dataId);
-    buffers = [];
-    capacity = 0;
-  };
-  /** Buffers holding at least `count` images; allocating may grow (and so replace) the heap views. */
-  const reserve = (count: number): Buffer[] => {
-    if (count <= capacity) return buffers;
-    release();
-    buffers = widths.map((width) => {
+  const allocate = (count: number): HeapBuffer[] =>
+    widths.map((width) => {
       const dataId = wasmBackend.write(null, [1, count, width], 'float32');
       const { id, memoryOffset } = wasmBackend.dataIdMap.get(dataId)!;
       return { dataId, id, index: memoryOffset >>> 2 };
     });
-    capacity = count;
-    return buffers;
+  const free = (buffers: HeapBuffer[]): void => {
+    for (const buffer of buffers) wasmBackend.disposeData(buffer.dataId);
   };
+  const resident = allocate(RESIDENT_IMAGES);
 
-  const forward = (count: number, io: Buffer[]): void => {
+  const forward = (count: number, io: HeapBuffer[]): void => {
     let at = 0;
-    layers.forEach((layer: ResidentDenseLayer, i) => {
+    layers.forEach((layer, i) => {
       const shape = shapes + 4 * SHAPE_INTS * i;
       const activation = layer.activation === 'relu' ? FusableActivation.relu : FusableActivation.linear;
       exports._FusedMatMul(io[at]!.id, shape, 3, weights[i]!.kernel, shape + KERNEL_SHAPE, 3, 0, 0, activation, weights[i]!.bias, 0, 0, io[at + 1]!.id);
@@ -143,17 +143,22 @@ export function createWasmNetwork(asset: ModelAsset): Network {
     predict(pixels, count) {
       expectPixels(pixels, count);
       if (count === 0) return new Float32Array(0);
-      const io = reserve(count);
-      const dims = module.HEAP32;
-      for (let i = 0; i < layers.length; i++) dims[(shapes >>> 2) + SHAPE_INTS * i + 1] = count;
-      module.HEAPF32.set(pixels, io[0]!.index);
-      forward(count, io);
-      // The first call of a layer packs its weights into an XNNPACK operator, which may grow the heap.
-      const start = io[io.length - 1]!.index;
-      return module.HEAPF32.slice(start, start + count * classes);
+      // Allocating may grow the heap, which replaces its views: they are read only after this.
+      const io = count <= RESIDENT_IMAGES ? resident : allocate(count);
+      try {
+        const dims = module.HEAP32;
+        for (let i = 0; i < layers.length; i++) dims[(shapes >>> 2) + SHAPE_INTS * i + 1] = count;
+        module.HEAPF32.set(pixels, io[0]!.index);
+        forward(count, io);
+        // The first call of a layer packs its weights into an XNNPACK operator, which may grow the heap.
+        const start = io[io.length - 1]!.index;
+        return module.HEAPF32.slice(start, start + count * classes);
+      } finally {
+        if (io !== resident) free(io);
+      }
     },
     dispose() {
-      release();
+      free(resident);
       module._free(shapes);
       disposeDenseLayers(layers);
     },

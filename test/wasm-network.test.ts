@@ -61,7 +61,7 @@ describe('the direct wasm path', () => {
     await useBackend('wasm');
   });
 
-  it('matches the kernel functions bit for bit across batch sizes, growing and reusing its buffers', () => {
+  it('matches the kernel functions bit for bit across batch sizes, in resident and per-call buffers', () => {
     const asset = randomAsset(3);
     const before = tf.memory().numTensors;
     const kernels = createKernelNetwork(asset);
@@ -100,6 +100,18 @@ describe('the direct wasm path', () => {
     expectBitIdentical(direct.predict(small, 2), kernels.predict(small, 2));
     ballast.dispose();
     kernels.dispose();
+    direct.dispose();
+  });
+
+  it('keeps buffers for small batches only: a large batch leaves nothing behind on the backend', () => {
+    const direct = createWasmNetwork(randomAsset(6));
+    const buffers = (): number => tf.backend().numDataIds();
+    direct.predict(randomPixels(1, 30), 1);
+    const resident = buffers();
+    for (const count of [64, 65, 300, 3]) {
+      direct.predict(randomPixels(count, 31), count);
+      expect(buffers()).toBe(resident);
+    }
     direct.dispose();
   });
 
