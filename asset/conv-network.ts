@@ -5,9 +5,9 @@
  * served graph has no normalisation op.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { IMAGE_SIZE, PIXELS_PER_IMAGE, type LayerSpec } from './architecture.ts';
+import { IMAGE_SIZE, type LayerSpec } from './architecture.ts';
 import { dequantize, type ModelAsset } from './format.ts';
-import type { Network } from './network.ts';
+import { expectPixels, type Network } from './predictor.ts';
 
 /** A layer with its weights resident on the backend, as one step of the forward pass. */
 type Step = (x: tf.Tensor) => tf.Tensor;
@@ -64,9 +64,7 @@ export function createConvNetwork(asset: ModelAsset): Network {
   return {
     classes,
     predict(pixels, count) {
-      if (pixels.length !== count * PIXELS_PER_IMAGE) {
-        throw new RangeError(`expected ${count * PIXELS_PER_IMAGE} pixel values, got ${pixels.length}`);
-      }
+      expectPixels(pixels, count);
       const output = tf.tidy(() => {
         let x: tf.Tensor = tf.tensor4d(pixels, [count, IMAGE_SIZE, IMAGE_SIZE, 1], 'float32');
         for (const step of steps) x = step(x);

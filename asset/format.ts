@@ -140,11 +140,22 @@ function readFloat32s(bytes: Uint8Array, at: number, count: number): Float32Arra
   return new Float32Array(copy.buffer);
 }
 
+/** Options of decodeAsset. */
+export interface DecodeOptions {
+  /**
+   * Check the digest the asset carries (default true). Only for bytes verified before, such as the
+   * Worker's bundled assets (train/manifest.ts decodes every asset it bundles): skipping the check
+   * saves hashing the file a second time. The returned sha256 is computed from the bytes either way.
+   */
+  verifyDigest?: boolean;
+}
+
 /**
  * Parses and verifies an asset. Rejects a wrong magic, an unsupported version, a digest mismatch
- * (corruption) and any tensor that falls outside the payload, each with an AssetFormatError.
+ * (corruption, unless `verifyDigest` is false) and any tensor that falls outside the payload, each
+ * with an AssetFormatError.
  */
-export async function decodeAsset(input: ArrayBuffer | Uint8Array): Promise<ModelAsset> {
+export async function decodeAsset(input: ArrayBuffer | Uint8Array, { verifyDigest = true }: DecodeOptions = {}): Promise<ModelAsset> {
   // A plain Uint8Array view even for a Node Buffer, whose slice() would share memory instead of copying.
   const bytes = input instanceof Uint8Array ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
   if (bytes.length < PREAMBLE_BYTES + DIGEST_BYTES) {
@@ -158,10 +169,12 @@ export async function decodeAsset(input: ArrayBuffer | Uint8Array): Promise<Mode
     throw new AssetFormatError(`model asset format version ${version} is not supported (this build reads version ${FORMAT_VERSION}); rebuild the asset`);
   }
   const bodyEnd = bytes.length - DIGEST_BYTES;
-  const digest = await sha256(bytes.subarray(0, bodyEnd));
-  const stored = bytes.subarray(bodyEnd);
-  if (!digest.every((b, i) => b === stored[i])) {
-    throw new AssetFormatError('model asset is corrupt: its SHA-256 does not match the digest it carries');
+  if (verifyDigest) {
+    const digest = await sha256(bytes.subarray(0, bodyEnd));
+    const stored = bytes.subarray(bodyEnd);
+    if (!digest.every((b, i) => b === stored[i])) {
+      throw new AssetFormatError('model asset is corrupt: its SHA-256 does not match the digest it carries');
+    }
   }
   const headerBytes = view.getUint32(8, true);
   const payloadStart = PREAMBLE_BYTES + headerBytes;

@@ -90,7 +90,7 @@ async function compute(batch: number, rounds: number, targetMs: number): Promise
     timings,
     maxAbsDiff: Object.fromEntries(
       [...outputs]
-        .filter(([name, output]) => output.length > 0 && !all.find((variant) => variant.name === name)!.otherModel)
+        .filter(([name]) => !all.find((variant) => variant.name === name)!.uncompared)
         .map(([name, output]) => [name, maxAbsDiff(output, reference)]),
     ),
   };

@@ -3,9 +3,9 @@
  * dequantized weights the project uploads. Written the way a careful JS author would (row-major
  * kernels walked in memory order, one accumulator row per image), not tuned beyond that.
  */
-import { PIXELS_PER_IMAGE } from '../asset/architecture.ts';
 import type { ModelAsset } from '../asset/format.ts';
-import { denseLayers, type DenseLayer } from '../asset/network.ts';
+import { denseLayers, type DenseLayer } from '../asset/dense-layers.ts';
+import { expectPixels } from '../asset/predictor.ts';
 
 /** The subset of asset/network.ts' Network that the benchmark drives. */
 export interface Predictor {
@@ -54,9 +54,7 @@ export function createPlainNetwork(asset: ModelAsset): Predictor {
   const layers = denseLayers(asset).map(scaled);
   return {
     predict(pixels, count) {
-      if (pixels.length !== count * PIXELS_PER_IMAGE) {
-        throw new RangeError(`expected ${count * PIXELS_PER_IMAGE} pixel values, got ${pixels.length}`);
-      }
+      expectPixels(pixels, count);
       return layers.reduce((x, layer) => dense(layer, x, count), pixels);
     },
   };

@@ -49,10 +49,12 @@ function computeSection(r: Results): string[] {
       r.compute.map((f) => [f.variant, f.batch, fmt(f.medianUs), `${fmt(f.minUs)}-${fmt(f.maxUs)}`, fmt(f.ratio), f.rounds, f.variant.startsWith('floor') || OTHER_MODEL.test(f.variant) ? '-' : fmt(f.maxAbsDiff, 2)]),
     ),
     '',
-    `The last row of each batch size is the floor under the project's path: the first layer's fused matMul kernel`,
-    `alone (XNNPACK, ~99% of the multiply-adds) on a resident input. It is ${share(1)} of the project's time at batch 1`,
-    `and ${share(64)} at batch 64: what remains above it is tfjs' per-call work (tensor registration, the second layer,`,
-    'softmax, reading the result).',
+    `The "floor" row is the floor under the project's path: the first layer alone (XNNPACK's fused matMul+bias+relu,`,
+    `~99% of the multiply-adds), called the same direct way (pixel write and read-out included). It is ${share(1)} of the`,
+    `project's time at batch 1 and ${share(64)} at batch 64: what remains above it is the second layer and softmax. The`,
+    `"tfjs kernel functions" row runs the same kernels on the same weights through tfjs' kernel functions (shapes marshalled`,
+    'by cwrap, an output tensor allocated and registered per kernel, input upload and frees per call): what calling the',
+    'exports directly saves.',
     ...(r.compute.some((f) => OTHER_MODEL.test(f.variant))
       ? ['', 'Rows "model ..." are the other bundled models (e.g. the CNN), served exactly as requests run them; their ratio is to the default model.']
       : []),

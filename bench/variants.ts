@@ -1,14 +1,19 @@
 /**
  * The compute variants measured side by side inside workerd: the project's own path (the served
- * model on the SIMD wasm backend), three baselines built from the same asset, each behind the
- * same predict() signature, and every other bundled model (e.g. the CNN) served the same way.
+ * model on the SIMD wasm backend, calling the binary's exports), four baselines built from the same
+ * asset (tfjs' kernel functions on the same binary, the direct path on the binary without SIMD,
+ * tfjs' cpu backend, plain TypeScript), each behind the same predict() signature, the floor, and
+ * every other bundled model (e.g. the CNN) served the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // Registers tfjs' pure-JS 'cpu' backend and its kernels (priority 1: never chosen over wasm).
 import '@tensorflow/tfjs-backend-cpu';
 import plainWasm from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm';
+import { multiplyConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Multiply.js';
 import { decodeAsset, type ModelAsset } from '../asset/format.ts';
-import { createNetwork, denseLayers } from '../asset/network.ts';
+import { createKernelNetwork } from '../asset/kernel-network.ts';
+import { createNetwork } from '../asset/network.ts';
+import { createWasmNetwork } from '../asset/wasm-network.ts';
 import { DEFAULT_MODEL, getModel, modelNames } from '../worker/inference/models.ts';
 import { BUNDLED_ASSETS } from '../worker/inference/registry.ts';
 import { startWasmBackend } from '../worker/runtime/wasm-backend.ts';
@@ -19,44 +24,28 @@ export interface Variant {
   name: string;
   backend?: string;
   predictor: Predictor;
-  /** Another model, not another way to compute the project's: its outputs are not compared. */
-  otherModel?: boolean;
+  /** Not another way to compute the project's outputs (another model, or the floor): not compared. */
+  uncompared?: boolean;
 }
 
 /** Name of the second wasm backend, on the non-SIMD binary. */
 const PLAIN_WASM = 'wasm-plain';
 
 /**
- * Not a way to classify but the floor under the project's path: only the first layer's fused
- * matMul kernel (XNNPACK, ~99% of the model's multiply-adds) on a resident input, per call.
+ * Not a way to classify but the floor under the project's path: the first layer alone (fused
+ * matMul+bias+relu, XNNPACK, ~99% of the model's multiply-adds) through the same direct export calls,
+ * pixel write and read-out of its 128 outputs included.
  */
-function firstLayerKernelOnly(asset: ModelAsset, backend: string): Variant {
-  const layer = denseLayers(asset)[0]!;
-  const kernel = tf.tidy(() => tf.mul(tf.tensor3d(layer.kernel, [1, layer.inputs, layer.units]), tf.tensor1d(layer.columnScales)));
-  const bias = tf.tensor1d(layer.bias);
-  const matMul = tf.getKernel(tf._FusedMatMul, backend)!.kernelFunc;
-  const instance = tf.backend();
-  const inputs = new Map<number, tf.Tensor>();
-  const attrs = { transposeA: false, transposeB: false, activation: 'relu', leakyreluAlpha: 0 };
-  return {
-    name: 'floor: layer-1 matMul kernel alone',
-    backend,
-    predictor: {
-      predict(pixels, count) {
-        let a = inputs.get(count);
-        if (!a) inputs.set(count, (a = tf.tensor3d(pixels, [1, count, layer.inputs])));
-        const out = matMul({ inputs: { a, b: kernel, bias }, attrs, backend: instance }) as tf.TensorInfo;
-        instance.disposeData(out.dataId);
-        return new Float32Array(0);
-      },
-    },
-  };
+function firstLayerOnly(asset: ModelAsset, backend: string): Variant {
+  const first = asset.architecture.layers.find((layer) => layer.type === 'dense');
+  const architecture = { ...asset.architecture, layers: first ? [first] : [] };
+  return { name: 'floor: layer-1 matMul alone (same direct calls)', backend, predictor: createWasmNetwork({ ...asset, architecture }), uncompared: true };
 }
 
-/** Starts the backend `name` (if not yet) and creates the network there. */
-async function tfjsVariant(name: string, backend: string, bytes: ArrayBuffer): Promise<Variant> {
+/** Starts the backend `name` (if not yet) and creates the network there with `create`. */
+async function tfjsVariant(name: string, backend: string, bytes: ArrayBuffer, create: (asset: ModelAsset) => Predictor = createNetwork): Promise<Variant> {
   await activate(backend);
-  return { name, backend, predictor: createNetwork(await decodeAsset(bytes)) };
+  return { name, backend, predictor: create(await decodeAsset(bytes)) };
 }
 
 /**
@@ -67,19 +56,23 @@ export async function createVariants(): Promise<Variant[]> {
   const served = await getModel();
   const bytes = BUNDLED_ASSETS.get(DEFAULT_MODEL);
   if (!served || !bytes) throw new Error(`model ${DEFAULT_MODEL} is not bundled`);
-  const project: Variant = { name: 'project (wasm SIMD)', backend: tf.getBackend(), predictor: served };
-  const floor = firstLayerKernelOnly(await decodeAsset(bytes), project.backend!);
+  const project: Variant = { name: 'project (wasm SIMD, direct export calls)', backend: tf.getBackend(), predictor: served };
+  const floor = firstLayerOnly(await decodeAsset(bytes), project.backend!);
+  // The kernel path dequantizes with tf.mul; the Worker itself registers no Multiply kernel.
+  if (!tf.getKernel(tf.Multiply, 'wasm')) tf.registerKernel(multiplyConfig);
+  const kernels = await tfjsVariant('tfjs kernel functions (wasm SIMD)', project.backend!, bytes, createKernelNetwork);
   await startWasmBackend({ name: 'tfjs-backend-wasm.wasm', simd: false, module: plainWasm }, PLAIN_WASM);
   const variants = [
     project,
-    await tfjsVariant('tfjs wasm (no SIMD)', PLAIN_WASM, bytes),
+    kernels,
+    await tfjsVariant('wasm without SIMD (direct export calls)', PLAIN_WASM, bytes),
     await tfjsVariant('tfjs cpu', 'cpu', bytes),
     { name: 'plain TypeScript', predictor: createPlainNetwork(await decodeAsset(bytes)) },
     floor,
   ];
   for (const name of modelNames().filter((other) => other !== DEFAULT_MODEL)) {
     // bench/report.ts recognises these rows by the "model " prefix.
-    variants.push({ name: `model ${name} (wasm SIMD)`, backend: project.backend, predictor: (await getModel(name))!, otherModel: true });
+    variants.push({ name: `model ${name} (wasm SIMD)`, backend: project.backend, predictor: (await getModel(name))!, uncompared: true });
   }
   await activate(project.backend!);
   return variants;

@@ -67,6 +67,13 @@ describe('model asset format', () => {
     await expect(decodeAsset(bytes)).rejects.toThrow(/corrupt.*SHA-256/);
   });
 
+  it('skips the digest check only when told the bytes were verified, still reporting their own digest', async () => {
+    const bytes = await encodeAsset(description, sampleTensors());
+    bytes[bytes.length - 1000]! ^= 0x01;
+    const asset = await decodeAsset(bytes, { verifyDigest: false });
+    expect(asset.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
   it('rejects a wrong format version and a wrong magic', async () => {
     const bytes = await encodeAsset(description, sampleTensors());
     const otherVersion = bytes.slice();

@@ -1,10 +1,10 @@
 /**
  * The tfjs wasm kernels the served models run, registered one by one instead of through the
  * package index (which registers all ~160 and costs bundle bytes, startup evaluation and one
- * set-up call each when the backend starts). asset/network.ts calls _FusedMatMul and Softmax per
- * prediction, and Multiply once per kernel at load time to dequantize; convolutional models
- * (asset/conv-network.ts) also need FusedConv2D, MaxPool and Reshape. A model needing another
- * kernel fails at load with a message naming it (see createNetwork).
+ * set-up call each when the backend starts). The dense model calls the _FusedMatMul, Softmax and
+ * Multiply entry points directly (asset/wasm-network.ts); convolutional
+ * models (asset/conv-network.ts) run tfjs ops, which also need FusedConv2D, MaxPool and Reshape.
+ * A model needing another kernel fails at load with a message naming it (see createConvNetwork).
  */
 import { getKernel, registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';
 import { _fusedMatMulConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/_FusedMatMul.js';
@@ -14,7 +14,10 @@ import { multiplyConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Multi
 import { reshapeConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Reshape.js';
 import { softmaxConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Softmax.js';
 
-/** Every wasm kernel the served models run; scripts/wasm-trim.ts keeps exactly their entry points in the binary. */
+/**
+ * Every wasm kernel the served models run. scripts/wasm-trim.ts keeps exactly their entry points in
+ * the bundled binary, so an export called directly must be listed here even if no op uses it.
+ */
 export const WASM_KERNELS: readonly KernelConfig[] = [_fusedMatMulConfig, softmaxConfig, multiplyConfig, fusedConv2DConfig, maxPoolConfig, reshapeConfig];
 
 /**
