@@ -5,10 +5,9 @@
  * through cwrap's 'array' arguments (stack allocation and copy), allocate and register an output
  * tensor, and the caller uploads its input and frees everything afterwards. Here the input, every
  * layer's output and the probabilities live in buffers registered with the backend once and reused
- * (for batches up to RESIDENT_IMAGES);
- * a prediction writes the pixels into the wasm heap, calls the fused matMul export per layer (the
- * same XNNPACK operator the kernel function would run, cached by tfjs on the weights' tensor id) and
- * the softmax export, and copies the probabilities out once. Same kernels, same weights, same batch
+ * (for batches up to RESIDENT_IMAGES); a prediction writes the pixels into the wasm heap, calls the
+ * fused matMul export per layer (the same XNNPACK operator the kernel function would run, cached by
+ * tfjs on the weights' tensor id) and the softmax export, and copies the probabilities out once. Same kernels, same weights, same batch
  * sizes: the results are bit-identical to kernel-network.ts on the same binary.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -62,10 +61,13 @@ interface HeapBuffer {
 const tensorId = (backend: WasmBackend, dataId: tf.DataId): number => backend.dataIdMap.get(dataId)!.id;
 
 /**
- * Shapes are passed by address: per layer the input's [1, count, inputs] then the kernel's
- * [1, inputs, units], whose last entry doubles as the scales' rank-1 shape [units].
+ * Shapes are passed by address: per layer a block of SHAPE_INTS int32s, the input's
+ * [1, count, inputs] then the kernel's [1, inputs, units], whose last entry doubles as the scales'
+ * rank-1 shape [units]. KERNEL_SHAPE and SCALES_SHAPE are byte offsets into the block.
  */
 const SHAPE_INTS = 6;
+const KERNEL_SHAPE = 4 * 3;
+const SCALES_SHAPE = 4 * 5;
 
 /**
  * Images the resident buffers hold (~240 KB for the seed MLP). Batches up to this size allocate
@@ -74,8 +76,6 @@ const SHAPE_INTS = 6;
  * batches can reuse the space).
  */
 const RESIDENT_IMAGES = 64;
-const KERNEL_SHAPE = 12;
-const SCALES_SHAPE = 20;
 
 /**
  * Uploads `layer` with its kernel dequantized by the Multiply export, the kernel tf.mul runs on this
@@ -108,10 +108,20 @@ export function createWasmNetwork(asset: ModelAsset): Network {
   const exports = module.asm as Exports;
   const dense = denseLayers(asset);
   const shapes = module._malloc(4 * SHAPE_INTS * dense.length);
-  dense.forEach((layer, i) => module.HEAP32.set([1, 0, layer.inputs, 1, layer.inputs, layer.units], (shapes >>> 2) + SHAPE_INTS * i));
-  const layers = dense.map((layer, i) => uploadLayer(wasmBackend, layer, shapes + 4 * SHAPE_INTS * i));
+  /** Address of layer i's block of shapes. */
+  const shapeBlock = (i: number): number => shapes + 4 * SHAPE_INTS * i;
+  dense.forEach((layer, i) => module.HEAP32.set([1, 0, layer.inputs, 1, layer.inputs, layer.units], shapeBlock(i) >>> 2));
+  const layers = dense.map((layer, i) => uploadLayer(wasmBackend, layer, shapeBlock(i)));
   const classes = layers[layers.length - 1]?.units ?? 0;
-  const weights = layers.map((layer) => ({ kernel: tensorId(wasmBackend, layer.kernel.dataId), bias: tensorId(wasmBackend, layer.bias.dataId) }));
+  // Everything a prediction passes to the exports per layer, worked out once here.
+  const calls = layers.map((layer, i) => ({
+    shape: shapeBlock(i),
+    kernel: tensorId(wasmBackend, layer.kernel.dataId),
+    bias: tensorId(wasmBackend, layer.bias.dataId),
+    activation: layer.activation === 'relu' ? FusableActivation.relu : FusableActivation.linear,
+    softmax: layer.activation === 'softmax',
+    units: layer.units,
+  }));
   // Widths of the buffers a prediction passes through: pixels, then each layer's output, then the
   // softmax output after a softmax layer (the export does not work in place).
   const widths = [PIXELS_PER_IMAGE, ...layers.flatMap((layer) => (layer.activation === 'softmax' ? [layer.units, layer.units] : [layer.units]))];
@@ -129,13 +139,11 @@ export function createWasmNetwork(asset: ModelAsset): Network {
 
   const forward = (count: number, io: HeapBuffer[]): void => {
     let at = 0;
-    layers.forEach((layer, i) => {
-      const shape = shapes + 4 * SHAPE_INTS * i;
-      const activation = layer.activation === 'relu' ? FusableActivation.relu : FusableActivation.linear;
-      exports._FusedMatMul(io[at]!.id, shape, 3, weights[i]!.kernel, shape + KERNEL_SHAPE, 3, 0, 0, activation, weights[i]!.bias, 0, 0, io[at + 1]!.id);
+    for (const { shape, kernel, bias, activation, softmax, units } of calls) {
+      exports._FusedMatMul(io[at]!.id, shape, 3, kernel, shape + KERNEL_SHAPE, 3, 0, 0, activation, bias, 0, 0, io[at + 1]!.id);
       at++;
-      if (layer.activation === 'softmax') exports.Softmax(io[at]!.id, io[++at]!.id, layer.units, count);
-    });
+      if (softmax) exports.Softmax(io[at]!.id, io[++at]!.id, units, count);
+    }
   };
 
   return {
@@ -147,7 +155,7 @@ export function createWasmNetwork(asset: ModelAsset): Network {
       const io = count <= RESIDENT_IMAGES ? resident : allocate(count);
       try {
         const dims = module.HEAP32;
-        for (let i = 0; i < layers.length; i++) dims[(shapes >>> 2) + SHAPE_INTS * i + 1] = count;
+        for (const { shape } of calls) dims[(shape >>> 2) + 1] = count;
         module.HEAPF32.set(pixels, io[0]!.index);
         forward(count, io);
         // The first call of a layer packs its weights into an XNNPACK operator, which may grow the heap.

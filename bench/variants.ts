@@ -9,7 +9,6 @@ import * as tf from '@tensorflow/tfjs-core';
 // Registers tfjs' pure-JS 'cpu' backend and its kernels (priority 1: never chosen over wasm).
 import '@tensorflow/tfjs-backend-cpu';
 import plainWasm from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm';
-import { multiplyConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Multiply.js';
 import { decodeAsset, type ModelAsset } from '../asset/format.ts';
 import { createKernelNetwork } from '../asset/kernel-network.ts';
 import { createNetwork } from '../asset/network.ts';
@@ -58,8 +57,6 @@ export async function createVariants(): Promise<Variant[]> {
   if (!served || !bytes) throw new Error(`model ${DEFAULT_MODEL} is not bundled`);
   const project: Variant = { name: 'project (wasm SIMD, direct export calls)', backend: tf.getBackend(), predictor: served };
   const floor = firstLayerOnly(await decodeAsset(bytes), project.backend!);
-  // The kernel path dequantizes with tf.mul; the Worker itself registers no Multiply kernel.
-  if (!tf.getKernel(tf.Multiply, 'wasm')) tf.registerKernel(multiplyConfig);
   const kernels = await tfjsVariant('tfjs kernel functions (wasm SIMD)', project.backend!, bytes, createKernelNetwork);
   await startWasmBackend({ name: 'tfjs-backend-wasm.wasm', simd: false, module: plainWasm }, PLAIN_WASM);
   const variants = [

@@ -72,8 +72,9 @@ async function* chunksUnder(body: ReadableStream, maxBytes: number): AsyncGenera
  * Largest declared body read in one piece (`arrayBuffer()`) instead of chunk by chunk: one native
  * read instead of a reader loop and an async generator saves ~0.2 ms of workerd CPU on a 784-byte
  * request, a third of what the classifier cost beyond a no-op Worker. Such a body is counted
- * against the isolate budget at its declared size for the whole read. Larger uploads stream, so that a client declaring megabytes and sending
- * nothing holds no budget: reserving 16 MiB this way takes 256 connections.
+ * against the isolate budget at its declared size for the whole read. Larger uploads stream, so
+ * that a client declaring megabytes and sending nothing holds no budget: reserving 16 MiB this way
+ * takes 256 connections.
  */
 const WHOLE_READ_BYTES = 64 * 1024;
 
