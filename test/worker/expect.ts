@@ -27,6 +27,19 @@ export async function expectProblem(response: Response, status: number, detail?:
   return problem;
 }
 
+/**
+ * Asserts that an upload the Worker must refuse mid-stream (`answer`: the fetch, or how it failed)
+ * got the `status` problem, or else that the connection was reset under the upload. The reset is the
+ * other outcome of a race TCP allows: the Worker answers and stops reading, the connection closes
+ * with the client's upload unread, and the reset can reach the client's next write before it has
+ * read the answer. Callers still check, either way, how much the client got to send.
+ */
+export async function expectRefusedUpload(answer: Promise<Response>, status: number, detail: RegExp): Promise<void> {
+  const outcome = await answer.catch((error: unknown) => error);
+  if (outcome instanceof Response) await expectProblem(outcome, status, detail);
+  else expect((outcome as { cause?: { code?: string } }).cause?.code, String(outcome)).toBe('ECONNRESET');
+}
+
 /** Asserts two probability vectors agree to float32 precision. */
 export function expectSameProbabilities(actual: ArrayLike<number>, expected: ArrayLike<number>): void {
   expect(actual.length).toBe(expected.length);

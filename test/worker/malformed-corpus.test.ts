@@ -8,7 +8,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64, testImages, toJpeg, toPng, type Bytes } from './dataset.ts';
-import { expectProblem } from './expect.ts';
+import { expectProblem, expectRefusedUpload } from './expect.ts';
 import { startWorker, type WorkerUnderTest } from './harness.ts';
 import { jpegFrameOffset, MAX_BATCH, withJpegSize, withPngSize, zlibBombPng } from './hostile.ts';
 import { APP_PROBE, runtimeOf } from './probe.ts';
@@ -155,13 +155,13 @@ function endlessUpload(total: number): { body: ReadableStream<Uint8Array>; sent:
 describe('a 100 MB upload without Content-Length', () => {
   it.each(INFERENCE_PATHS)('to %s is cut off with 413 soon after MAX_BODY_BYTES, not buffered', async (path) => {
     const upload = endlessUpload(100 * MIB);
-    const response = await worker.fetch(path, {
+    const answer = worker.fetch(path, {
       method: 'POST',
       headers: { 'Content-Type': path === CLASSIFY ? 'application/octet-stream' : 'application/json' },
       body: upload.body,
       duplex: 'half',
     } as RequestInit);
-    await expectProblem(response, 413, /exceeds the limit of 4194304 bytes/);
+    await expectRefusedUpload(answer, 413, /exceeds the limit of 4194304 bytes/);
     // The Worker stopped reading just past 4 MiB; the rest of what was sent sat in socket buffers.
     expect(upload.sent()).toBeLessThan(32 * MIB);
     await upload.body.cancel().catch(() => {});
