@@ -97,12 +97,14 @@ interface NetworkLog {
   url: string;
   contentType?: string;
   status?: number;
+  /** DevTools' monotonic clock, in seconds, when the response headers arrived. */
+  respondedAt?: number;
   corsError?: string;
 }
 
 /** What recordNetwork() saw of one page's requests. */
 interface NetworkRecorder {
-  /** The requests to `url` so far, in the order they were sent. */
+  /** The requests to `url` so far. Chromium may log a request before its own preflight. */
   calls(url: string): NetworkLog[];
   /** The exact body Chromium sent for a request (Playwright has none for Blob bodies). */
   body(call: NetworkLog): Promise<Buffer>;
@@ -115,9 +117,9 @@ async function recordNetwork(page: Page): Promise<NetworkRecorder> {
   cdp.on('Network.requestWillBeSent', ({ requestId, request }) =>
     byId.set(requestId, { requestId, method: request.method, url: request.url, contentType: request.headers['Content-Type'] }),
   );
-  cdp.on('Network.responseReceived', ({ requestId, response }) => {
+  cdp.on('Network.responseReceived', ({ requestId, response, timestamp }) => {
     const entry = byId.get(requestId);
-    if (entry) entry.status = response.status;
+    if (entry) Object.assign(entry, { status: response.status, respondedAt: timestamp });
   });
   cdp.on('Network.loadingFailed', ({ requestId, corsErrorStatus }) => {
     const entry = byId.get(requestId);
@@ -134,6 +136,12 @@ async function recordNetwork(page: Page): Promise<NetworkRecorder> {
 }
 
 /** The one classify POST a page made to `target`, and its body. */
+/** The preflight and the POST of one cross-origin call, found by method: the log order varies. */
+function preflightAndPost(calls: NetworkLog[]): { preflight: NetworkLog; post: NetworkLog } {
+  expect(calls.map((entry) => entry.method).sort()).toEqual(['OPTIONS', 'POST']);
+  return { preflight: calls.find((entry) => entry.method === 'OPTIONS')!, post: calls.find((entry) => entry.method === 'POST')! };
+}
+
 async function classifyPost(network: NetworkRecorder, target: WorkerUnderTest): Promise<{ contentType?: string; body: Buffer }> {
   const posts = network.calls(new URL(CLASSIFY, target.url).href).filter((call) => call.method === 'POST');
   expect(posts).toHaveLength(1);
@@ -298,10 +306,9 @@ describe('the static-site example on another origin', () => {
     expect(await page.textContent('#status')).toBe(`Test image 0, according to ${api.model.name} version ${api.model.version}:`);
 
     const classifyUrl = new URL(CLASSIFY, worker.url).href;
-    expect(network.calls(classifyUrl).map(({ method, status }) => ({ method, status }))).toEqual([
-      { method: 'OPTIONS', status: 204 },
-      { method: 'POST', status: 200 },
-    ]);
+    const { preflight, post } = preflightAndPost(network.calls(classifyUrl));
+    expect([preflight.status, post.status]).toEqual([204, 200]);
+    expect(preflight.respondedAt).toBeLessThan(post.respondedAt!);
     await screenshot(page, 'example-cross-origin');
 
     // An upload too: the file goes as it is, with its own type.
@@ -326,11 +333,7 @@ describe('the static-site example on another origin', () => {
     // The preflight was answered (the Worker is up) but without Access-Control-Allow-Origin, so
     // Chromium never sent the POST.
     const classifyUrl = new URL(CLASSIFY, lockedDown.url).href;
-    // Chromium may log the blocked POST before its preflight: find each by method, not position.
-    const calls = network.calls(classifyUrl);
-    expect(calls.map((entry) => entry.method).sort()).toEqual(['OPTIONS', 'POST']);
-    const preflight = calls.find((entry) => entry.method === 'OPTIONS')!;
-    const post = calls.find((entry) => entry.method === 'POST')!;
+    const { preflight, post } = preflightAndPost(network.calls(classifyUrl));
     expect(preflight.status).toBe(204);
     expect(post.status).toBeUndefined();
     expect(post.corsError).toBe('PreflightMissingAllowOriginHeader');
