@@ -28,6 +28,11 @@ export interface TrainingConfig {
   schedule?: 'cosine';
   /** Random shifts/flips of the training images (never of validation or test images). */
   augmentation?: Augmentation;
+  /**
+   * Target probability moved from the true class to all classes evenly (0.1: 0.91 / 0.01): keeps
+   * a small net from chasing ever more confident outputs on the ambiguous shirt/top images.
+   */
+  labelSmoothing?: number;
 }
 
 /** Figures of one finished epoch. */
@@ -55,8 +60,8 @@ export interface TrainingResult {
 const CLASSES = 10;
 
 /**
- * Copies the images at `indices` into `pixels`, scaled to [0, 1] (augmented if asked), and one-hot
- * labels into `targets`.
+ * Copies the images at `indices` into `pixels`, scaled to [0, 1] (augmented if asked), and the
+ * labels into `targets`: one-hot, or smoothed by `labelSmoothing`.
  */
 function fillBatch(
   set: ImageSet,
@@ -65,11 +70,12 @@ function fillBatch(
   targets: Float32Array,
   augmentation?: Augmentation,
   random?: () => number,
+  labelSmoothing = 0,
 ): void {
-  targets.fill(0);
+  targets.fill(labelSmoothing / CLASSES);
   for (let row = 0; row < indices.length; row++) {
     writeImage(set.images, indices[row]!, pixels, row * PIXELS_PER_IMAGE, augmentation, random);
-    targets[row * CLASSES + set.labels[indices[row]!]!] = 1;
+    targets[row * CLASSES + set.labels[indices[row]!]!] = 1 - labelSmoothing + labelSmoothing / CLASSES;
   }
 }
 
@@ -128,7 +134,7 @@ export function trainModel(model: tf.LayersModel, set: ImageSet, config: Trainin
 
     for (let b = 0; b < batches; b++) {
       const batch = order.subarray(b * batchSize, (b + 1) * batchSize).map((i) => training[i]!);
-      fillBatch(set, batch, pixels, targets, config.augmentation, random);
+      fillBatch(set, batch, pixels, targets, config.augmentation, random, config.labelSmoothing);
       // Adam reads this field on every step; mutating it keeps the moment estimates intact.
       (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(config, epoch, (epoch - 1) * batches + b, config.epochs * batches);
       tf.tidy(() => {
