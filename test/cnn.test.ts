@@ -15,6 +15,7 @@ import { FASHION_MNIST_LABELS } from '../asset/labels.ts';
 import { createNetwork } from '../asset/network.ts';
 import { writeImage } from '../train/augment.ts';
 import { useBackend } from '../train/backend.ts';
+import { registerNativeKernels } from '../train/kernels/index.ts';
 import { loadFashionMnist, type ImageSet } from '../train/data/index.ts';
 import { floatTensors, foldBatchNorm, quantizedTensors } from '../train/export.ts';
 import { trainModel } from '../train/loop.ts';
@@ -27,6 +28,7 @@ let test: ImageSet;
 
 beforeAll(async () => {
   await useBackend('wasm');
+  registerNativeKernels(); // as train/build.ts does for convnets
   ({ test } = await loadFashionMnist({ allowDownload: false }));
 });
 
@@ -137,7 +139,7 @@ describe('augmentation', () => {
 });
 
 describe('CNN training', () => {
-  it('computes the same loss and gradients on wasm (with the replacement kernels) as on cpu', async () => {
+  it('computes the same loss and gradients on wasm (with the native kernels) as on cpu', async () => {
     const gradients = async (backend: 'cpu' | 'wasm') => {
       await useBackend(backend);
       seedMathRandom(3); // the same dropout masks on both backends

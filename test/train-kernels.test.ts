@@ -6,51 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../train/backend.ts';
-import { createRandom } from '../train/random.ts';
-
-type Shape4 = [number, number, number, number];
-
-function randomValues(shape: number[], seed: number, zeroFraction = 0): Float32Array {
-  const random = createRandom(seed);
-  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (random() < zeroFraction ? 0 : random() * 2 - 1));
-}
-
-/** Runs `f` on `backend` and returns its outputs as plain arrays, leaving no tensor behind. */
-function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor[]): Float32Array[] {
-  tf.setBackend(backend);
-  const before = tf.engine().backend.numDataIds();
-  const outputs = tf.tidy(f);
-  const values = outputs.map((t) => t.dataSync().slice() as Float32Array);
-  tf.dispose(outputs);
-  expect(tf.engine().backend.numDataIds()).toBe(before);
-  return values;
-}
-
-function expectClose(actual: Float32Array[], expected: Float32Array[]): void {
-  expect(actual.map((a) => a.length)).toEqual(expected.map((e) => e.length));
-  actual.forEach((values, k) => {
-    const scale = Math.max(1, ...Array.from(expected[k]!, Math.abs));
-    values.forEach((v, i) => expect(Math.abs(v - expected[k]![i]!) / scale).toBeLessThan(1e-5));
-  });
-}
-
-/** Gradients of a weighted sum of conv2d(x, w) with respect to x and w. */
-function convGradients(xShape: Shape4, wShape: Shape4, stride: number, pad: 'same' | 'valid', fused: boolean) {
-  const x = randomValues(xShape, 1);
-  const w = randomValues(wShape, 2);
-  const bias = randomValues([wShape[3]], 3);
-  return () => {
-    const forward = (xs: tf.Tensor4D, ws: tf.Tensor4D) => {
-      const y = fused
-        ? tf.fused.conv2d({ x: xs, filter: ws, strides: stride, pad, bias: tf.tensor1d(bias), activation: 'relu' })
-        : tf.conv2d(xs, ws, stride, pad);
-      // A non-uniform upstream gradient, so that every output position matters differently.
-      return tf.sum(tf.mul(y, tf.tensor(randomValues(y.shape, 4), y.shape)));
-    };
-    const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor) => forward(xs as tf.Tensor4D, ws as tf.Tensor4D));
-    return grads([tf.tensor4d(x, xShape), tf.tensor4d(w, wShape)]);
-  };
-}
+import { convGradients, expectClose, on, poolGradient, randomValues, type Shape4 } from './kernel-cases.ts';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -79,17 +35,6 @@ describe('wasm convolution gradients (Conv2DBackpropFilter, Conv2DBackpropInput)
 });
 
 describe('wasm MaxPoolGrad', () => {
-  const poolGradient = (shape: Shape4, size: number, stride: number, pad: 'same' | 'valid', zeroFraction: number) => {
-    const x = randomValues(shape, 5, zeroFraction);
-    return () => {
-      const grad = tf.grad((xs: tf.Tensor) => {
-        const y = tf.maxPool(xs as tf.Tensor4D, size, stride, pad);
-        return tf.sum(tf.mul(y, tf.tensor(randomValues(y.shape, 6), y.shape)));
-      });
-      return [grad(tf.tensor4d(x, shape))];
-    };
-  };
-
   it.each([
     ['valid', 2, 2, [2, 8, 8, 3]],
     ['valid', 2, 2, [2, 7, 7, 4]],

@@ -11,6 +11,47 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/**
+ * Kernels that compute a whole training step of this layer in one pass each, when a backend has
+ * them (train/kernels/native.ts registers them on wasm for convnet training); otherwise the layer
+ * runs the tf ops below. forward: {x, gamma, beta}, {epsilon} -> [y, xHat, mean, variance, gain];
+ * backward: {dy, xHat, gain} -> [dx, dGamma, dBeta].
+ */
+export const BATCH_NORM_KERNELS = { forward: 'ChannelBatchNormForward', backward: 'ChannelBatchNormBackward' } as const;
+
+/** One training step's forward results; gain = gamma / sqrt(variance + epsilon). */
+interface BatchForward {
+  value: tf.Tensor;
+  xHat: tf.Tensor;
+  mean: tf.Tensor;
+  variance: tf.Tensor;
+  gain: tf.Tensor;
+}
+
+function opsForward(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, axes: number[], epsilon: number): BatchForward {
+  const { mean, variance } = tf.moments(x, axes);
+  const inverseStd = tf.rsqrt(tf.add(variance, epsilon));
+  const xHat = tf.mul(tf.sub(x, mean), inverseStd);
+  return { value: tf.add(tf.mul(xHat, gamma), beta), xHat, mean, variance, gain: tf.mul(gamma, inverseStd) };
+}
+
+function fusedForward(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, _axes: number[], epsilon: number): BatchForward {
+  const [value, xHat, mean, variance, gain] = tf.engine().runKernel(BATCH_NORM_KERNELS.forward, { x, gamma, beta }, { epsilon }) as tf.Tensor[];
+  return { value: value!, xHat: xHat!, mean: mean!, variance: variance!, gain: gain! };
+}
+
+/** [dx, dGamma, dBeta]: dx = gain * (dy - mean(dy) - xHat * mean(dy * xHat)). */
+function opsBackward(dy: tf.Tensor, xHat: tf.Tensor, gain: tf.Tensor, axes: number[], count: number): tf.Tensor[] {
+  const dOffset = tf.sum(dy, axes);
+  const dScale = tf.sum(tf.mul(dy, xHat), axes);
+  const centred = tf.sub(tf.sub(dy, tf.div(dOffset, count)), tf.mul(xHat, tf.div(dScale, count)));
+  return [tf.mul(centred, gain), dScale, dOffset];
+}
+
+function fusedBackward(dy: tf.Tensor, xHat: tf.Tensor, gain: tf.Tensor): tf.Tensor[] {
+  return tf.engine().runKernel(BATCH_NORM_KERNELS.backward, { dy, xHat, gain }, {}) as tf.Tensor[];
+}
+
 /** Construction arguments. */
 export interface ChannelBatchNormArgs {
   name: string;
@@ -55,23 +96,17 @@ export class ChannelBatchNorm extends tf.layers.Layer {
       }
       const axes = [...Array(x.rank - 1).keys()];
       const count = x.size / x.shape[x.rank - 1]!;
+      const fused = tf.getKernel(BATCH_NORM_KERNELS.forward, tf.getBackend()) !== undefined;
       const normalise = tf.customGrad((input, scale, offset, save) => {
+        const batch = (fused ? fusedForward : opsForward)(input as tf.Tensor, scale as tf.Tensor, offset as tf.Tensor, axes, this.epsilon);
         // Tensors made here die with this forward pass (only the value and saved tensors
         // survive), so the moving averages are updated here, from the batch statistics.
-        const batch = tf.moments(input as tf.Tensor, axes);
         this.updateMovingAverage(this.movingMean!, batch.mean);
         this.updateMovingAverage(this.movingVariance!, batch.variance);
-        const inverseStd = tf.rsqrt(tf.add(batch.variance, this.epsilon));
-        const normalised = tf.mul(tf.sub(input as tf.Tensor, batch.mean), inverseStd);
-        (save as tf.GradSaveFunc)([normalised, tf.mul(scale as tf.Tensor, inverseStd)]);
+        (save as tf.GradSaveFunc)([batch.xHat, batch.gain]);
         return {
-          value: tf.add(tf.mul(normalised, scale as tf.Tensor), offset as tf.Tensor),
-          gradFunc: (dy: tf.Tensor, [xHat, gain]: tf.Tensor[]) => {
-            const dOffset = tf.sum(dy, axes);
-            const dScale = tf.sum(tf.mul(dy, xHat!), axes);
-            const centred = tf.sub(tf.sub(dy, tf.div(dOffset, count)), tf.mul(xHat!, tf.div(dScale, count)));
-            return [tf.mul(centred, gain!), dScale, dOffset];
-          },
+          value: batch.value,
+          gradFunc: (dy: tf.Tensor, [xHat, gain]: tf.Tensor[]) => (fused ? fusedBackward : opsBackward)(dy, xHat!, gain!, axes, count),
         };
       });
       return normalise(x, gamma, beta);

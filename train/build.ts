@@ -9,6 +9,7 @@ import { decodeAsset, encodeAsset, type ModelDescription, type StoredTensor } fr
 import { FASHION_MNIST_LABELS } from '../asset/labels.ts';
 import { useBackend, type TrainingBackend } from './backend.ts';
 import { buildKey, isUpToDate } from './cache.ts';
+import { registerNativeKernels } from './kernels/index.ts';
 import { loadFashionMnist } from './data/index.ts';
 import { evaluateAsset } from './evaluate.ts';
 import { floatTensors, foldBatchNorm, quantizedTensors } from './export.ts';
@@ -56,6 +57,7 @@ export async function buildModel(options: BuildOptions): Promise<{ card: ModelCa
 
   seedMathRandom(config.seed);
   await useBackend(backend);
+  if (backend === 'wasm' && options.architecture.kind === 'cnn') registerNativeKernels();
   log(`Training ${options.name} (${options.architecture.kind}) on the tfjs ${backend} backend: ${config.epochs} epochs, batch ${config.batchSize}, seed ${config.seed}`);
   const model = buildTrainableModel(options.architecture, config.seed);
   const started = performance.now();

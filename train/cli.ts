@@ -7,6 +7,7 @@ import { SingleBar } from 'cli-progress';
 import { TRAINING_BACKENDS, type TrainingBackend } from './backend.ts';
 import { buildModel } from './build.ts';
 import { DataError } from './data/index.ts';
+import { NativeBuildError } from './native/addon.ts';
 import type { EpochReport, TrainingConfig } from './loop.ts';
 import { ARCH_NAMES, PRESETS, type ArchName } from './presets.ts';
 
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof DataError || error instanceof UsageError) {
+  if (error instanceof DataError || error instanceof UsageError || error instanceof NativeBuildError) {
     console.error(`error: ${error.message}`);
     if (error instanceof UsageError) console.error('Run with --help for usage.');
     process.exit(error instanceof UsageError ? 2 : 1);

@@ -10,6 +10,8 @@ import { columnMean, columnSum } from './column-reduce.ts';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInput } from './conv2d-backprop-input.ts';
 import { maxPoolGrad } from './max-pool-grad.ts';
+import { nativeKernels } from '../native/addon.ts';
+import { NATIVE_KERNELS } from './native.ts';
 import { tile } from './tile.ts';
 import { replaceWasmKernel } from './wasm.ts';
 
@@ -25,4 +27,19 @@ export function registerWasmGradientKernels(): void {
   replaceWasmKernel('Sum', columnSum);
   replaceWasmKernel('Mean', columnMean);
   registered = true;
+}
+
+let nativeRegistered = false;
+
+/**
+ * Routes convolutions and single-matrix products on the 'wasm' backend to the native OpenBLAS
+ * kernels (train/kernels/native.ts), building them first if needed; once per process. Convnet
+ * training only: the seed MLP keeps the wasm kernels its reproducible asset was trained with.
+ */
+export function registerNativeKernels(): void {
+  if (nativeRegistered) return;
+  nativeKernels(); // build errors surface here, before training starts
+  registerWasmGradientKernels();
+  for (const [name, impl] of Object.entries(NATIVE_KERNELS)) replaceWasmKernel(name, impl);
+  nativeRegistered = true;
 }

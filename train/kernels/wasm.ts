@@ -40,7 +40,7 @@ export interface WindowAttrs {
 }
 
 /** A kernel implementation that may decline (return undefined) and leave the work to the stock kernel. */
-export type KernelImpl = (args: { inputs: Record<string, TensorInfo>; attrs: tf.NamedAttrMap; backend: WasmBackend }) => TensorInfo | undefined;
+export type KernelImpl = (args: { inputs: Record<string, TensorInfo>; attrs: tf.NamedAttrMap; backend: WasmBackend }) => TensorInfo | TensorInfo[] | undefined;
 
 /**
  * Installs `impl` as the wasm kernel `name`. When `impl` declines, the stock kernel (if tfjs has

@@ -1,0 +1,384 @@
+// Native training kernels for the convnet: convolutions and matrix products as OpenBLAS sgemm
+// calls (with im2col / col2im around them), on tensors that live in the tfjs wasm heap.
+//
+// Why: on the wasm backend the convolutions and their gradients run at 3-5 GMAC/s (XNNPACK at
+// 128-bit SIMD without FMA, plus im2col in JS); OpenBLAS on the same core runs the same products
+// several times faster. train/native/addon.ts builds and loads this file; train/kernels/native.ts
+// registers the kernels that call it. Every function takes Float32Array views and writes its
+// output in place; the views must be taken after the last allocation on the wasm heap.
+#include <node_api.h>
+#include <cblas.h>
+
+#include <cstdint>
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace {
+
+// Convolution geometry as train/kernels/native.ts packs it (NHWC, dilation 1).
+struct Geometry {
+  int32_t batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels;
+  int32_t filterHeight, filterWidth, strideHeight, strideWidth, padTop, padLeft;
+  int64_t pixels() const { return int64_t(batch) * outHeight * outWidth; }
+  int32_t patch() const { return filterHeight * filterWidth * inChannels; }
+};
+
+// im2col / col2im scratch, reused across calls (training is single-threaded on the JS side).
+std::vector<float> scratch;
+
+float* scratchFor(int64_t count) {
+  if (int64_t(scratch.size()) < count) scratch.resize(count);
+  return scratch.data();
+}
+
+// One row per output pixel, (ky, kx, ci) in filter order; taps outside the image are zero.
+void im2col(const float* x, const Geometry& g, float* patches) {
+  const int32_t ci = g.inChannels, row = g.patch();
+  float* out = patches;
+  for (int32_t b = 0; b < g.batch; b++)
+    for (int32_t oy = 0; oy < g.outHeight; oy++)
+      for (int32_t ox = 0; ox < g.outWidth; ox++, out += row)
+        for (int32_t ky = 0; ky < g.filterHeight; ky++) {
+          const int32_t iy = oy * g.strideHeight + ky - g.padTop;
+          float* tap = out + ky * g.filterWidth * ci;
+          if (iy < 0 || iy >= g.inHeight) {
+            std::memset(tap, 0, sizeof(float) * g.filterWidth * ci);
+            continue;
+          }
+          for (int32_t kx = 0; kx < g.filterWidth; kx++, tap += ci) {
+            const int32_t ix = ox * g.strideWidth + kx - g.padLeft;
+            if (ix < 0 || ix >= g.inWidth) std::memset(tap, 0, sizeof(float) * ci);
+            else std::memcpy(tap, x + ((int64_t(b) * g.inHeight + iy) * g.inWidth + ix) * ci, sizeof(float) * ci);
+          }
+        }
+}
+
+// The adjoint of im2col: adds every patch value back onto the input position it was read from.
+void col2im(const float* patches, const Geometry& g, float* dx) {
+  const int32_t ci = g.inChannels, row = g.patch();
+  std::memset(dx, 0, sizeof(float) * int64_t(g.batch) * g.inHeight * g.inWidth * ci);
+  const float* in = patches;
+  for (int32_t b = 0; b < g.batch; b++)
+    for (int32_t oy = 0; oy < g.outHeight; oy++)
+      for (int32_t ox = 0; ox < g.outWidth; ox++, in += row)
+        for (int32_t ky = 0; ky < g.filterHeight; ky++) {
+          const int32_t iy = oy * g.strideHeight + ky - g.padTop;
+          if (iy < 0 || iy >= g.inHeight) continue;
+          for (int32_t kx = 0; kx < g.filterWidth; kx++) {
+            const int32_t ix = ox * g.strideWidth + kx - g.padLeft;
+            if (ix < 0 || ix >= g.inWidth) continue;
+            float* target = dx + ((int64_t(b) * g.inHeight + iy) * g.inWidth + ix) * ci;
+            const float* source = in + (ky * g.filterWidth + kx) * ci;
+            for (int32_t c = 0; c < ci; c++) target[c] += source[c];
+          }
+        }
+}
+
+// Patches this short (a first layer's 3x3 taps of one channel) make sgemm's inner dimension too
+// small to pay for its packing; plain loops over the output channels, which the compiler
+// vectorises, are several times faster there.
+constexpr int32_t kSmallPatch = 16;
+
+// out [pixels x channels] = patches [pixels x patch] · filter [patch x channels].
+void smallPatchProduct(const float* patches, const float* filter, int64_t pixels, int32_t patch, int32_t channels, float* out) {
+  for (int64_t p = 0; p < pixels; p++, patches += patch, out += channels) {
+    for (int32_t c = 0; c < channels; c++) out[c] = 0.f;
+    for (int32_t t = 0; t < patch; t++) {
+      const float a = patches[t];
+      const float* w = filter + int64_t(t) * channels;
+      for (int32_t c = 0; c < channels; c++) out[c] += a * w[c];
+    }
+  }
+}
+
+// dFilter [patch x channels] = patchesᵀ · dy [pixels x channels].
+void smallPatchFilterGradient(const float* patches, const float* dy, int64_t pixels, int32_t patch, int32_t channels, float* dFilter) {
+  std::vector<float> sum(int64_t(patch) * channels, 0.f);
+  for (int64_t p = 0; p < pixels; p++, patches += patch, dy += channels)
+    for (int32_t t = 0; t < patch; t++) {
+      const float a = patches[t];
+      float* row = sum.data() + int64_t(t) * channels;
+      for (int32_t c = 0; c < channels; c++) row[c] += a * dy[c];
+    }
+  std::memcpy(dFilter, sum.data(), sizeof(float) * sum.size());
+}
+
+// Routes each dy value to the first maximum (row-major) of its window, for windows that do not
+// overlap (filter = stride) and start at the top-left corner; dx must be zeroed.
+void maxPoolGrad(const float* x, const float* dy, const Geometry& g, float* dx) {
+  const int32_t c = g.inChannels;
+  for (int32_t b = 0; b < g.batch; b++)
+    for (int32_t oy = 0; oy < g.outHeight; oy++) {
+      const int32_t y0 = oy * g.strideHeight, y1 = std::min(y0 + g.filterHeight, g.inHeight);
+      for (int32_t ox = 0; ox < g.outWidth; ox++, dy += c) {
+        const int32_t x0 = ox * g.strideWidth, x1 = std::min(x0 + g.filterWidth, g.inWidth);
+        const int64_t corner = ((int64_t(b) * g.inHeight + y0) * g.inWidth + x0) * c;
+        for (int32_t ch = 0; ch < c; ch++) {
+          int64_t best = corner + ch;
+          for (int32_t y = y0; y < y1; y++)
+            for (int32_t xx = x0; xx < x1; xx++) {
+              const int64_t at = ((int64_t(b) * g.inHeight + y) * g.inWidth + xx) * c + ch;
+              if (x[at] > x[best]) best = at;
+            }
+          dx[best] += dy[ch];
+        }
+      }
+    }
+}
+
+// The same for 2x2 windows that tile the input exactly (the usual pooling): every input is written
+// once, dy or 0, so dx needs no zeroing first.
+void maxPoolGrad2x2(const float* x, const float* dy, const Geometry& g, float* dx) {
+  const int32_t c = g.inChannels;
+  const int64_t rowStride = int64_t(g.inWidth) * c;
+  for (int32_t b = 0; b < g.batch; b++)
+    for (int32_t oy = 0; oy < g.outHeight; oy++) {
+      const int64_t top = (int64_t(b) * g.inHeight + 2 * oy) * rowStride;
+      for (int32_t ox = 0; ox < g.outWidth; ox++, dy += c) {
+        const int64_t p0 = top + int64_t(2 * ox) * c, p1 = p0 + c, p2 = p0 + rowStride, p3 = p2 + c;
+        for (int32_t ch = 0; ch < c; ch++) {
+          const float v0 = x[p0 + ch], v1 = x[p1 + ch], v2 = x[p2 + ch], v3 = x[p3 + ch];
+          // Strict comparisons in row-major order: ties go to the first maximum, as on cpu.
+          int first = 0;
+          float max = v0;
+          if (v1 > max) max = v1, first = 1;
+          if (v2 > max) max = v2, first = 2;
+          if (v3 > max) first = 3;
+          dx[p0 + ch] = first == 0 ? dy[ch] : 0.f;
+          dx[p1 + ch] = first == 1 ? dy[ch] : 0.f;
+          dx[p2 + ch] = first == 2 ? dy[ch] : 0.f;
+          dx[p3 + ch] = first == 3 ? dy[ch] : 0.f;
+        }
+      }
+    }
+}
+
+// Batch normalisation over the rows of x [rows x channels], training mode: batch mean and biased
+// variance per channel, xHat = (x - mean) / sqrt(variance + epsilon), y = gamma * xHat + beta.
+// Sums run in double so that the one-pass statistics stay exact enough at 1.6M rows.
+void batchNormForward(const float* x, const float* gamma, const float* beta, float epsilon, int64_t rows, int32_t channels, float* y, float* xHat,
+                      float* mean, float* variance, float* gain) {
+  std::vector<double> sum(channels, 0.0), squares(channels, 0.0);
+  for (int64_t r = 0; r < rows; r++)
+    for (int32_t c = 0; c < channels; c++) {
+      const double v = x[r * channels + c];
+      sum[c] += v;
+      squares[c] += v * v;
+    }
+  std::vector<float> inverseStd(channels);
+  for (int32_t c = 0; c < channels; c++) {
+    const double m = sum[c] / rows;
+    const double var = std::max(0.0, squares[c] / rows - m * m);
+    mean[c] = float(m);
+    variance[c] = float(var);
+    inverseStd[c] = float(1.0 / std::sqrt(var + epsilon));
+    gain[c] = gamma[c] * inverseStd[c];
+  }
+  for (int64_t r = 0; r < rows; r++)
+    for (int32_t c = 0; c < channels; c++) {
+      const int64_t i = r * channels + c;
+      const float normalised = (x[i] - mean[c]) * inverseStd[c];
+      xHat[i] = normalised;
+      y[i] = gamma[c] * normalised + beta[c];
+    }
+}
+
+// Its gradient: dBeta = Σ dy, dGamma = Σ dy·xHat, dx = gain · (dy - dBeta/rows - xHat · dGamma/rows).
+void batchNormBackward(const float* dy, const float* xHat, const float* gain, int64_t rows, int32_t channels, float* dx, float* dGamma, float* dBeta) {
+  std::vector<double> sumDy(channels, 0.0), sumDyXHat(channels, 0.0);
+  for (int64_t r = 0; r < rows; r++)
+    for (int32_t c = 0; c < channels; c++) {
+      const int64_t i = r * channels + c;
+      sumDy[c] += dy[i];
+      sumDyXHat[c] += double(dy[i]) * xHat[i];
+    }
+  std::vector<float> meanDy(channels), meanDyXHat(channels);
+  for (int32_t c = 0; c < channels; c++) {
+    dBeta[c] = float(sumDy[c]);
+    dGamma[c] = float(sumDyXHat[c]);
+    meanDy[c] = float(sumDy[c] / rows);
+    meanDyXHat[c] = float(sumDyXHat[c] / rows);
+  }
+  for (int64_t r = 0; r < rows; r++)
+    for (int32_t c = 0; c < channels; c++) {
+      const int64_t i = r * channels + c;
+      dx[i] = gain[c] * (dy[i] - meanDy[c] - xHat[i] * meanDyXHat[c]);
+    }
+}
+
+// Adds bias (length n, may be null) to every row of out [m x n], then applies relu if asked.
+void biasAndActivation(float* out, int64_t m, int32_t n, const float* bias, bool relu) {
+  if (!bias && !relu) return;
+  for (int64_t r = 0; r < m; r++, out += n)
+    for (int32_t c = 0; c < n; c++) {
+      float v = out[c] + (bias ? bias[c] : 0.f);
+      out[c] = relu && v < 0.f ? 0.f : v;
+    }
+}
+
+// ---- N-API plumbing -------------------------------------------------------------------------
+
+struct Args {
+  napi_env env;
+  // False once an argument was rejected (a JS exception is then pending): do no work.
+  bool ok = true;
+  napi_value values[12];
+  size_t count = 12;
+  Args(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(env, info, &count, values, nullptr, nullptr); }
+
+  // The Float32Array argument i, or null when it is undefined/null.
+  float* floats(size_t i) {
+    napi_valuetype type;
+    napi_typeof(env, values[i], &type);
+    if (type == napi_undefined || type == napi_null) return nullptr;
+    napi_typedarray_type kind;
+    size_t length, offset;
+    void* data;
+    napi_value buffer;
+    if (napi_get_typedarray_info(env, values[i], &kind, &length, &data, &buffer, &offset) != napi_ok || kind != napi_float32_array) {
+      fail("native kernels: expected a Float32Array");
+      return nullptr;
+    }
+    return static_cast<float*>(data);
+  }
+  int32_t integer(size_t i) const {
+    int32_t v = 0;
+    napi_get_value_int32(env, values[i], &v);
+    return v;
+  }
+  bool flag(size_t i) const {
+    napi_value coerced;
+    bool v = false;
+    napi_coerce_to_bool(env, values[i], &coerced);
+    napi_get_value_bool(env, coerced, &v);
+    return v;
+  }
+  Geometry geometry(size_t i) {
+    void* data;
+    size_t length = 0, offset;
+    napi_typedarray_type kind;
+    napi_value buffer;
+    napi_get_typedarray_info(env, values[i], &kind, &length, &data, &buffer, &offset);
+    Geometry g{};
+    if (kind == napi_int32_array && length == 13) std::memcpy(&g, data, sizeof(g));
+    else fail("native kernels: geometry must be an Int32Array of 13");
+    return g;
+  }
+  void fail(const char* message) {
+    if (ok) napi_throw_type_error(env, nullptr, message);
+    ok = false;
+  }
+};
+
+// convForward(x, filter, bias | null, relu, out, geometry): out = act(im2col(x) · filter + bias).
+napi_value ConvForward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Geometry g = a.geometry(5);
+  float *x = a.floats(0), *filter = a.floats(1), *bias = a.floats(2), *out = a.floats(4);
+  if (!a.ok || !x || !filter || !out) return nullptr;
+  float* patches = scratchFor(g.pixels() * g.patch());
+  im2col(x, g, patches);
+  if (g.patch() <= kSmallPatch) smallPatchProduct(patches, filter, g.pixels(), g.patch(), g.outChannels, out);
+  else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.pixels(), g.outChannels, g.patch(), 1.f, patches, g.patch(), filter, g.outChannels, 0.f, out, g.outChannels);
+  biasAndActivation(out, g.pixels(), g.outChannels, bias, a.flag(3));
+  return nullptr;
+}
+
+// convFilterGradient(x, dy, dFilter, geometry): dFilter = im2col(x)ᵀ · dy.
+napi_value ConvFilterGradient(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Geometry g = a.geometry(3);
+  float *x = a.floats(0), *dy = a.floats(1), *dFilter = a.floats(2);
+  if (!a.ok || !x || !dy || !dFilter) return nullptr;
+  float* patches = scratchFor(g.pixels() * g.patch());
+  im2col(x, g, patches);
+  if (g.patch() <= kSmallPatch) smallPatchFilterGradient(patches, dy, g.pixels(), g.patch(), g.outChannels, dFilter);
+  else cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.patch(), g.outChannels, g.pixels(), 1.f, patches, g.patch(), dy, g.outChannels, 0.f, dFilter, g.outChannels);
+  return nullptr;
+}
+
+// convInputGradient(dy, filter, dx, geometry): dx = col2im(dy · filterᵀ).
+napi_value ConvInputGradient(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Geometry g = a.geometry(3);
+  float *dy = a.floats(0), *filter = a.floats(1), *dx = a.floats(2);
+  if (!a.ok || !dy || !filter || !dx) return nullptr;
+  float* patches = scratchFor(g.pixels() * g.patch());
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.pixels(), g.patch(), g.outChannels, 1.f, dy, g.outChannels, filter, g.outChannels, 0.f, patches, g.patch());
+  col2im(patches, g, dx);
+  return nullptr;
+}
+
+// matMul(a, b, bias | null, relu, out, m, n, k, transposeA, transposeB): out [m x n] = act(op(a) · op(b) + bias).
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const int32_t m = a.integer(5), n = a.integer(6), k = a.integer(7);
+  const bool ta = a.flag(8), tb = a.flag(9);
+  float *left = a.floats(0), *right = a.floats(1), *bias = a.floats(2), *out = a.floats(4);
+  if (!a.ok || !left || !right || !out) return nullptr;
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.f, left, ta ? m : k, right, tb ? k : n, 0.f, out, n);
+  biasAndActivation(out, m, n, bias, a.flag(3));
+  return nullptr;
+}
+
+// maxPoolGrad(x, dy, dx, geometry): dx = dy scattered onto each window's first maximum.
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  const Geometry g = a.geometry(3);
+  float *x = a.floats(0), *dy = a.floats(1), *dx = a.floats(2);
+  if (!a.ok || !x || !dy || !dx) return nullptr;
+  const bool tiled2x2 = g.filterHeight == 2 && g.filterWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2 && g.inHeight == 2 * g.outHeight &&
+                        g.inWidth == 2 * g.outWidth;
+  if (tiled2x2) {
+    maxPoolGrad2x2(x, dy, g, dx);
+  } else {
+    std::memset(dx, 0, sizeof(float) * int64_t(g.batch) * g.inHeight * g.inWidth * g.inChannels);
+    maxPoolGrad(x, dy, g, dx);
+  }
+  return nullptr;
+}
+
+// batchNormForward(x, gamma, beta, epsilon, y, xHat, mean, variance, gain, rows, channels).
+napi_value BatchNormForward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  float *x = a.floats(0), *gamma = a.floats(1), *beta = a.floats(2), *y = a.floats(4), *xHat = a.floats(5), *mean = a.floats(6), *variance = a.floats(7),
+        *gain = a.floats(8);
+  double epsilon = 0;
+  napi_get_value_double(env, a.values[3], &epsilon);
+  const int32_t rows = a.integer(9), channels = a.integer(10);
+  if (!a.ok || !x || !gamma || !beta || !y || !xHat || !mean || !variance || !gain) return nullptr;
+  batchNormForward(x, gamma, beta, float(epsilon), rows, channels, y, xHat, mean, variance, gain);
+  return nullptr;
+}
+
+// batchNormBackward(dy, xHat, gain, dx, dGamma, dBeta, rows, channels).
+napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  float *dy = a.floats(0), *xHat = a.floats(1), *gain = a.floats(2), *dx = a.floats(3), *dGamma = a.floats(4), *dBeta = a.floats(5);
+  const int32_t rows = a.integer(6), channels = a.integer(7);
+  if (!a.ok || !dy || !xHat || !gain || !dx || !dGamma || !dBeta) return nullptr;
+  batchNormBackward(dy, xHat, gain, rows, channels, dx, dGamma, dBeta);
+  return nullptr;
+}
+
+}  // namespace
+
+NAPI_MODULE_INIT() {
+  const struct { const char* name; napi_callback callback; } functions[] = {
+      {"convForward", ConvForward},
+      {"convFilterGradient", ConvFilterGradient},
+      {"convInputGradient", ConvInputGradient},
+      {"matMul", MatMul},
+      {"maxPoolGrad", MaxPoolGrad},
+      {"batchNormForward", BatchNormForward},
+      {"batchNormBackward", BatchNormBackward},
+  };
+  for (const auto& f : functions) {
+    napi_value fn;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.callback, nullptr, &fn);
+    napi_set_named_property(env, exports, f.name, fn);
+  }
+  return exports;
+}
