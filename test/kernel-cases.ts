@@ -1,7 +1,6 @@
 /**
- * Shared cases for the kernel tests: seeded random inputs, a runner that evaluates the same
- * computation on a given backend, and the convolution and pooling gradients both kernel sets
- * (train/kernels/ on wasm, with and without the native addon) are compared on against `cpu`.
+ * Shared by the kernel tests: seeded random inputs, a runner that evaluates the same computation
+ * on a given backend, a tolerance check, and the convolution and pooling gradient cases.
  */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
