@@ -366,6 +366,9 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
 }  // namespace
 
 NAPI_MODULE_INIT() {
+  // One thread: OpenBLAS' workers spin between calls, which on 2 shared cores costs more than the
+  // products gain; single-threaded, a run's CPU time is also its duration on an idle core.
+  openblas_set_num_threads(1);
   const struct { const char* name; napi_callback callback; } functions[] = {
       {"convForward", ConvForward},
       {"convFilterGradient", ConvFilterGradient},
