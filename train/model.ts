@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Architecture, LayerSpec } from '../asset/architecture.ts';
 import { ChannelBatchNorm } from './batch-norm.ts';
+import { LinearConv2D } from './linear-conv.ts';
 
 /** Added to the batch variance before its square root, in training and when export folds it. */
 export const BATCH_NORM_EPSILON = 1e-3;
@@ -15,7 +16,7 @@ export const batchNormName = (weights: string): string => `${weights}_bn`;
 type Weighted = Extract<LayerSpec, { weights: string }>;
 
 /** The layer's linear part; with batchNorm it has no bias (the normalisation's offset replaces it) and no activation yet. */
-function linearLayer(spec: Weighted, seed: number, inputShape: object): tf.layers.Layer {
+function linearLayer(spec: Weighted, seed: number, inputShape: { inputShape?: number[] }): tf.layers.Layer {
   const common = {
     ...inputShape,
     name: spec.weights,
@@ -24,13 +25,13 @@ function linearLayer(spec: Weighted, seed: number, inputShape: object): tf.layer
     kernelInitializer: tf.initializers.glorotUniform({ seed }),
     biasInitializer: 'zeros',
   } as const;
-  return spec.type === 'dense'
-    ? tf.layers.dense({ ...common, units: spec.units })
-    : tf.layers.conv2d({ ...common, filters: spec.filters, kernelSize: spec.kernelSize, padding: spec.padding });
+  if (spec.type === 'dense') return tf.layers.dense({ ...common, units: spec.units });
+  if (spec.batchNorm) return new LinearConv2D({ ...inputShape, name: spec.weights, filters: spec.filters, kernelSize: spec.kernelSize, padding: spec.padding, seed });
+  return tf.layers.conv2d({ ...common, filters: spec.filters, kernelSize: spec.kernelSize, padding: spec.padding });
 }
 
 /** The tfjs-layers layers for one spec. */
-function layersFor(spec: LayerSpec, seed: number, inputShape: object): tf.layers.Layer[] {
+function layersFor(spec: LayerSpec, seed: number, inputShape: { inputShape?: number[] }): tf.layers.Layer[] {
   switch (spec.type) {
     case 'flatten':
       return [tf.layers.flatten(inputShape)];

@@ -1,9 +1,9 @@
 /**
  * Kernels that make training practical on the tfjs wasm backend in Node.
  *
- * - Every wasm training run gets the per-channel Sum and Mean of column-reduce.ts: the stock
+ * - Every wasm training run gets the per-channel Sum and Mean of column-reduce.ts (the stock
  *   kernels transpose the whole tensor first, which made convolution bias gradients cost as much
- *   as the convolutions.
+ *   as the convolutions) and an Identity that shares data instead of copying it (identity.ts).
  * - Convnet training also gets the native OpenBLAS kernels of native.ts: the wasm backend has no
  *   Conv2DBackpropFilter at all, and its convolutions, pooling gradients and the batch-norm passes
  *   run several times slower than the addon.
@@ -12,16 +12,18 @@
  */
 import { nativeKernels } from '../native/addon.ts';
 import { columnMean, columnSum } from './column-reduce.ts';
+import { sharedIdentity } from './identity.ts';
 import { NATIVE_KERNELS } from './native.ts';
 import { replaceWasmKernel } from './wasm.ts';
 
 let registered = false;
 
-/** Installs the reductions on the 'wasm' backend (once per process; later calls do nothing). */
+/** Installs these on the 'wasm' backend (once per process; later calls do nothing). */
 export function registerWasmGradientKernels(): void {
   if (registered) return;
   replaceWasmKernel('Sum', columnSum);
   replaceWasmKernel('Mean', columnMean);
+  replaceWasmKernel('Identity', sharedIdentity);
   registered = true;
 }
 

@@ -47,10 +47,14 @@ void im2col(const float* x, const Geometry& g, float* patches) {
             std::memset(tap, 0, sizeof(float) * g.filterWidth * ci);
             continue;
           }
+          const float* line = x + (int64_t(b) * g.inHeight + iy) * g.inWidth * ci;
           for (int32_t kx = 0; kx < g.filterWidth; kx++, tap += ci) {
             const int32_t ix = ox * g.strideWidth + kx - g.padLeft;
-            if (ix < 0 || ix >= g.inWidth) std::memset(tap, 0, sizeof(float) * ci);
-            else std::memcpy(tap, x + ((int64_t(b) * g.inHeight + iy) * g.inWidth + ix) * ci, sizeof(float) * ci);
+            const bool inside = ix >= 0 && ix < g.inWidth;
+            // One channel (a first layer): a plain store, not a 4-byte memcpy call per tap.
+            if (ci == 1) *tap = inside ? line[ix] : 0.f;
+            else if (inside) std::memcpy(tap, line + int64_t(ix) * ci, sizeof(float) * ci);
+            else std::memset(tap, 0, sizeof(float) * ci);
           }
         }
 }
