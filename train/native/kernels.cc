@@ -80,35 +80,6 @@ void col2im(const float* patches, const Geometry& g, float* dx) {
         }
 }
 
-// Patches this short (a first layer's 3x3 taps of one channel) make sgemm's inner dimension too
-// small to pay for its packing; plain loops over the output channels, which the compiler
-// vectorises, are several times faster there.
-constexpr int32_t kSmallPatch = 16;
-
-// out [pixels x channels] = patches [pixels x patch] · filter [patch x channels].
-void smallPatchProduct(const float* patches, const float* filter, int64_t pixels, int32_t patch, int32_t channels, float* out) {
-  for (int64_t p = 0; p < pixels; p++, patches += patch, out += channels) {
-    for (int32_t c = 0; c < channels; c++) out[c] = 0.f;
-    for (int32_t t = 0; t < patch; t++) {
-      const float a = patches[t];
-      const float* w = filter + int64_t(t) * channels;
-      for (int32_t c = 0; c < channels; c++) out[c] += a * w[c];
-    }
-  }
-}
-
-// dFilter [patch x channels] = patchesᵀ · dy [pixels x channels].
-void smallPatchFilterGradient(const float* patches, const float* dy, int64_t pixels, int32_t patch, int32_t channels, float* dFilter) {
-  std::vector<float> sum(int64_t(patch) * channels, 0.f);
-  for (int64_t p = 0; p < pixels; p++, patches += patch, dy += channels)
-    for (int32_t t = 0; t < patch; t++) {
-      const float a = patches[t];
-      float* row = sum.data() + int64_t(t) * channels;
-      for (int32_t c = 0; c < channels; c++) row[c] += a * dy[c];
-    }
-  std::memcpy(dFilter, sum.data(), sizeof(float) * sum.size());
-}
-
 // Routes each dy value to the first maximum (row-major) of its window, for windows that do not
 // overlap (filter = stride) and start at the top-left corner; dx must be zeroed.
 void maxPoolGrad(const float* x, const float* dy, const Geometry& g, float* dx) {
@@ -284,8 +255,7 @@ napi_value ConvForward(napi_env env, napi_callback_info info) {
   if (!a.ok || !x || !filter || !out) return nullptr;
   float* patches = scratchFor(g.pixels() * g.patch());
   im2col(x, g, patches);
-  if (g.patch() <= kSmallPatch) smallPatchProduct(patches, filter, g.pixels(), g.patch(), g.outChannels, out);
-  else cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.pixels(), g.outChannels, g.patch(), 1.f, patches, g.patch(), filter, g.outChannels, 0.f, out, g.outChannels);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.pixels(), g.outChannels, g.patch(), 1.f, patches, g.patch(), filter, g.outChannels, 0.f, out, g.outChannels);
   biasAndActivation(out, g.pixels(), g.outChannels, bias, a.flag(3));
   return nullptr;
 }
@@ -298,8 +268,7 @@ napi_value ConvFilterGradient(napi_env env, napi_callback_info info) {
   if (!a.ok || !x || !dy || !dFilter) return nullptr;
   float* patches = scratchFor(g.pixels() * g.patch());
   im2col(x, g, patches);
-  if (g.patch() <= kSmallPatch) smallPatchFilterGradient(patches, dy, g.pixels(), g.patch(), g.outChannels, dFilter);
-  else cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.patch(), g.outChannels, g.pixels(), 1.f, patches, g.patch(), dy, g.outChannels, 0.f, dFilter, g.outChannels);
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.patch(), g.outChannels, g.pixels(), 1.f, patches, g.patch(), dy, g.outChannels, 0.f, dFilter, g.outChannels);
   return nullptr;
 }
 
