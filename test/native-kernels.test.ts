@@ -76,12 +76,13 @@ describe('native matrix products (BatchMatMul, _FusedMatMul)', () => {
 
 describe('native batch normalisation (ChannelBatchNorm in training)', () => {
   it.each([
-    [[6, 5, 5, 4]],
-    [[64, 7, 7, 3]],
-  ])('on %j: output, moving statistics and gradients of x, gamma, beta match the tf-ops path on cpu', (shape) => {
+    [[6, 5, 5, 4], false],
+    [[6, 5, 5, 4], true],
+    [[64, 7, 7, 3], true],
+  ])('on %j (relu %s): output, moving statistics and gradients of x, gamma, beta match the tf-ops path on cpu', (shape, relu) => {
     const [x, upstream] = [randomValues(shape, 31), randomValues(shape, 32)];
     const f = () => {
-      const layer = new ChannelBatchNorm({ name: 'bn', epsilon: 1e-3, momentum: 0.5 });
+      const layer = new ChannelBatchNorm({ name: 'bn', epsilon: 1e-3, momentum: 0.5, relu });
       layer.build(shape);
       // Moved off the identity, so that gamma and beta enter the gradients non-trivially.
       layer.setWeights([tf.tensor1d(randomValues([shape.at(-1)!], 33)), tf.tensor1d(randomValues([shape.at(-1)!], 34)), ...layer.getWeights().slice(2)]);

@@ -1,56 +1,16 @@
 /**
- * Batch normalisation over the channel (last) axis, for training on the wasm backend.
+ * Batch normalisation over the channel (last) axis, optionally with the relu that follows it, for
+ * training on the wasm backend.
  *
  * tfjs-layers' BatchNormalization computes the same thing, but its gradient runs through tfjs'
  * generic graph (moments, FusedBatchNorm and their gradients, broadcasts): some thirty passes over
- * the activations per layer and step, which cost as much as the convolutions themselves. Here the
- * gradient is written out (dx = gamma/sigma * (dy - mean(dy) - x̂ * mean(dy * x̂))), about a dozen
- * passes per step. Weights and their names (gamma, beta, moving_mean, moving_variance), the moving
+ * the activations per layer and step, which cost as much as the convolutions themselves. Here each
+ * step is one native kernel or a dozen tf ops (batch-norm-step.ts). Weights and their names (gamma, beta, moving_mean, moving_variance), the moving
  * averages (biased batch variance, as tfjs-layers) and the inference output match tfjs-layers, so
  * train/export.ts folds either the same way; test/batch-norm.test.ts compares the two.
  */
 import * as tf from '@tensorflow/tfjs';
-
-/**
- * Kernels that compute a whole training step of this layer in one pass each, when a backend has
- * them (train/kernels/native.ts registers them on wasm for convnet training); otherwise the layer
- * runs the tf ops below. forward: {x, gamma, beta}, {epsilon} -> [y, xHat, mean, variance, gain];
- * backward: {dy, xHat, gain} -> [dx, dGamma, dBeta].
- */
-export const BATCH_NORM_KERNELS = { forward: 'ChannelBatchNormForward', backward: 'ChannelBatchNormBackward' } as const;
-
-/** One training step's forward results; gain = gamma / sqrt(variance + epsilon). */
-interface BatchForward {
-  value: tf.Tensor;
-  xHat: tf.Tensor;
-  mean: tf.Tensor;
-  variance: tf.Tensor;
-  gain: tf.Tensor;
-}
-
-function opsForward(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, axes: number[], epsilon: number): BatchForward {
-  const { mean, variance } = tf.moments(x, axes);
-  const inverseStd = tf.rsqrt(tf.add(variance, epsilon));
-  const xHat = tf.mul(tf.sub(x, mean), inverseStd);
-  return { value: tf.add(tf.mul(xHat, gamma), beta), xHat, mean, variance, gain: tf.mul(gamma, inverseStd) };
-}
-
-function fusedForward(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, _axes: number[], epsilon: number): BatchForward {
-  const [value, xHat, mean, variance, gain] = tf.engine().runKernel(BATCH_NORM_KERNELS.forward, { x, gamma, beta }, { epsilon }) as tf.Tensor[];
-  return { value: value!, xHat: xHat!, mean: mean!, variance: variance!, gain: gain! };
-}
-
-/** [dx, dGamma, dBeta]: dx = gain * (dy - mean(dy) - xHat * mean(dy * xHat)). */
-function opsBackward(dy: tf.Tensor, xHat: tf.Tensor, gain: tf.Tensor, axes: number[], count: number): tf.Tensor[] {
-  const dOffset = tf.sum(dy, axes);
-  const dScale = tf.sum(tf.mul(dy, xHat), axes);
-  const centred = tf.sub(tf.sub(dy, tf.div(dOffset, count)), tf.mul(xHat, tf.div(dScale, count)));
-  return [tf.mul(centred, gain), dScale, dOffset];
-}
-
-function fusedBackward(dy: tf.Tensor, xHat: tf.Tensor, gain: tf.Tensor): tf.Tensor[] {
-  return tf.engine().runKernel(BATCH_NORM_KERNELS.backward, { dy, xHat, gain }, {}) as tf.Tensor[];
-}
+import { batchNormStep } from './batch-norm-step.ts';
 
 /** Construction arguments. */
 export interface ChannelBatchNormArgs {
@@ -59,6 +19,8 @@ export interface ChannelBatchNormArgs {
   epsilon: number;
   /** Weight of the old value in the moving averages, per step. */
   momentum?: number;
+  /** Apply relu to the output (fused into the same passes over memory). */
+  relu?: boolean;
 }
 
 /** The batch-normalisation layer (see the module comment). */
@@ -66,15 +28,17 @@ export class ChannelBatchNorm extends tf.layers.Layer {
   static readonly className = 'ChannelBatchNorm';
   private readonly epsilon: number;
   private readonly momentum: number;
+  private readonly relu: boolean;
   private gamma?: tf.LayerVariable;
   private beta?: tf.LayerVariable;
   private movingMean?: tf.LayerVariable;
   private movingVariance?: tf.LayerVariable;
 
-  constructor({ name, epsilon, momentum = 0.99 }: ChannelBatchNormArgs) {
+  constructor({ name, epsilon, momentum = 0.99, relu = false }: ChannelBatchNormArgs) {
     super({ name });
     this.epsilon = epsilon;
     this.momentum = momentum;
+    this.relu = relu;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -92,21 +56,20 @@ export class ChannelBatchNorm extends tf.layers.Layer {
       const [gamma, beta] = [this.gamma!.read(), this.beta!.read()];
       if (!kwargs.training) {
         const scale = tf.mul(gamma, tf.rsqrt(tf.add(this.movingVariance!.read(), this.epsilon)));
-        return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(this.movingMean!.read(), scale)));
+        const affine = tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(this.movingMean!.read(), scale)));
+        return this.relu ? tf.relu(affine) : affine;
       }
-      const axes = [...Array(x.rank - 1).keys()];
-      const count = x.size / x.shape[x.rank - 1]!;
-      const fused = tf.getKernel(BATCH_NORM_KERNELS.forward, tf.getBackend()) !== undefined;
+      const step = batchNormStep(x.rank, this.epsilon, this.relu);
       const normalise = tf.customGrad((input, scale, offset, save) => {
-        const batch = (fused ? fusedForward : opsForward)(input as tf.Tensor, scale as tf.Tensor, offset as tf.Tensor, axes, this.epsilon);
+        const batch = step.forward(input as tf.Tensor, scale as tf.Tensor, offset as tf.Tensor);
         // Tensors made here die with this forward pass (only the value and saved tensors
         // survive), so the moving averages are updated here, from the batch statistics.
         this.updateMovingAverage(this.movingMean!, batch.mean);
         this.updateMovingAverage(this.movingVariance!, batch.variance);
-        (save as tf.GradSaveFunc)([batch.xHat, batch.gain]);
+        (save as tf.GradSaveFunc)([batch.value, batch.xHat, batch.gain]);
         return {
           value: batch.value,
-          gradFunc: (dy: tf.Tensor, [xHat, gain]: tf.Tensor[]) => (fused ? fusedBackward : opsBackward)(dy, xHat!, gain!, axes, count),
+          gradFunc: (dy: tf.Tensor, [value, xHat, gain]: tf.Tensor[]) => step.backward(dy, { value: value!, xHat: xHat!, gain: gain! }),
         };
       });
       return normalise(x, gamma, beta);

@@ -45,11 +45,10 @@ function layersFor(spec: LayerSpec, seed: number, inputShape: { inputShape?: num
     case 'conv2d': {
       const linear = linearLayer(spec, seed, inputShape);
       if (!spec.batchNorm) return [linear];
-      return [
-        linear,
-        new ChannelBatchNorm({ name: batchNormName(spec.weights), epsilon: BATCH_NORM_EPSILON }),
-        tf.layers.activation({ activation: spec.activation }),
-      ];
+      // relu runs inside the normalisation's passes over memory; other activations after it.
+      const relu = spec.activation === 'relu';
+      const norm = new ChannelBatchNorm({ name: batchNormName(spec.weights), epsilon: BATCH_NORM_EPSILON, relu });
+      return relu || spec.activation === 'linear' ? [linear, norm] : [linear, norm, tf.layers.activation({ activation: spec.activation })];
     }
   }
 }

@@ -6,7 +6,7 @@
  * registered before them. test/train-kernels.test.ts checks them against `cpu`.
  */
 import { backend_util, util, type TensorInfo } from '@tensorflow/tfjs';
-import { BATCH_NORM_KERNELS } from '../batch-norm.ts';
+import { BATCH_NORM_KERNELS } from '../batch-norm-step.ts';
 import { nativeKernels } from '../native/addon.ts';
 import { heapView, type KernelImpl, type WindowAttrs } from './wasm.ts';
 
@@ -124,23 +124,25 @@ function rowsAndChannels(t: TensorInfo): [number, number] {
   return [util.sizeFromShape(t.shape) / channels, channels];
 }
 
-/** x, gamma, beta -> [y, xHat, batch mean, batch variance (biased), gain = gamma / sqrt(variance + epsilon)]. */
+/** x, gamma, beta -> [y (relu'd if asked), xHat, batch mean, batch variance (biased), gain = gamma / sqrt(variance + epsilon)]. */
 const batchNormForward: KernelImpl = ({ inputs, attrs, backend }) => {
   const { x, gamma, beta } = inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
   const [rows, channels] = rowsAndChannels(x);
   const outputs = [x.shape, x.shape, [channels], [channels], [channels]].map((shape) => backend.makeOutput(shape, 'float32'));
   const [y, xHat, mean, variance, gain] = outputs.map((t) => heapView(backend, t));
-  nativeKernels().batchNormForward(heapView(backend, x), heapView(backend, gamma), heapView(backend, beta), attrs['epsilon'] as number, y!, xHat!, mean!, variance!, gain!, rows, channels);
+  const { epsilon, relu } = attrs as { epsilon: number; relu: boolean };
+  nativeKernels().batchNormForward(heapView(backend, x), heapView(backend, gamma), heapView(backend, beta), epsilon, relu, y!, xHat!, mean!, variance!, gain!, rows, channels);
   return outputs;
 };
 
-/** dy, xHat, gain -> [dx, dGamma, dBeta]. */
-const batchNormBackward: KernelImpl = ({ inputs, backend }) => {
-  const { dy, xHat, gain } = inputs as { dy: TensorInfo; xHat: TensorInfo; gain: TensorInfo };
+/** dy, xHat, gain, y (the forward output, for the relu mask) -> [dx, dGamma, dBeta]. */
+const batchNormBackward: KernelImpl = ({ inputs, attrs, backend }) => {
+  const { dy, xHat, gain, y } = inputs as { dy: TensorInfo; xHat: TensorInfo; gain: TensorInfo; y: TensorInfo };
   const [rows, channels] = rowsAndChannels(dy);
   const outputs = [dy.shape, [channels], [channels]].map((shape) => backend.makeOutput(shape, 'float32'));
   const [dx, dGamma, dBeta] = outputs.map((t) => heapView(backend, t));
-  nativeKernels().batchNormBackward(heapView(backend, dy), heapView(backend, xHat), heapView(backend, gain), dx!, dGamma!, dBeta!, rows, channels);
+  const views = [dy, xHat, gain, y].map((t) => heapView(backend, t));
+  nativeKernels().batchNormBackward(views[0]!, views[1]!, views[2]!, views[3]!, attrs['relu'] as boolean, dx!, dGamma!, dBeta!, rows, channels);
   return outputs;
 };
 

@@ -20,6 +20,7 @@ export interface NativeKernels {
     gamma: Float32Array,
     beta: Float32Array,
     epsilon: number,
+    relu: boolean,
     y: Float32Array,
     xHat: Float32Array,
     mean: Float32Array,
@@ -28,7 +29,18 @@ export interface NativeKernels {
     rows: number,
     channels: number,
   ): void;
-  batchNormBackward(dy: Float32Array, xHat: Float32Array, gain: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, rows: number, channels: number): void;
+  batchNormBackward(
+    dy: Float32Array,
+    xHat: Float32Array,
+    gain: Float32Array,
+    y: Float32Array,
+    relu: boolean,
+    dx: Float32Array,
+    dGamma: Float32Array,
+    dBeta: Float32Array,
+    rows: number,
+    channels: number,
+  ): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   matMul(
     a: Float32Array,

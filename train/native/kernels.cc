@@ -133,8 +133,8 @@ void maxPoolGrad2x2(const float* x, const float* dy, const Geometry& g, float* d
 // Batch normalisation over the rows of x [rows x channels], training mode: batch mean and biased
 // variance per channel, xHat = (x - mean) / sqrt(variance + epsilon), y = gamma * xHat + beta.
 // Sums run in double so that the one-pass statistics stay exact enough at 1.6M rows.
-void batchNormForward(const float* x, const float* gamma, const float* beta, float epsilon, int64_t rows, int32_t channels, float* y, float* xHat,
-                      float* mean, float* variance, float* gain) {
+void batchNormForward(const float* x, const float* gamma, const float* beta, float epsilon, bool relu, int64_t rows, int32_t channels, float* y,
+                      float* xHat, float* mean, float* variance, float* gain) {
   std::vector<double> sum(channels, 0.0), squares(channels, 0.0);
   for (int64_t r = 0; r < rows; r++)
     for (int32_t c = 0; c < channels; c++) {
@@ -156,18 +156,23 @@ void batchNormForward(const float* x, const float* gamma, const float* beta, flo
       const int64_t i = r * channels + c;
       const float normalised = (x[i] - mean[c]) * inverseStd[c];
       xHat[i] = normalised;
-      y[i] = gamma[c] * normalised + beta[c];
+      const float affine = gamma[c] * normalised + beta[c];
+      y[i] = relu && affine < 0.f ? 0.f : affine;
     }
 }
 
-// Its gradient: dBeta = Σ dy, dGamma = Σ dy·xHat, dx = gain · (dy - dBeta/rows - xHat · dGamma/rows).
-void batchNormBackward(const float* dy, const float* xHat, const float* gain, int64_t rows, int32_t channels, float* dx, float* dGamma, float* dBeta) {
+// Its gradient, with dy' = dy where y > 0 under relu (else dy): dBeta = Σ dy', dGamma = Σ dy'·xHat,
+// dx = gain · (dy' - dBeta/rows - xHat · dGamma/rows).
+void batchNormBackward(const float* dy, const float* xHat, const float* gain, const float* y, bool relu, int64_t rows, int32_t channels, float* dx,
+                       float* dGamma, float* dBeta) {
+  const auto upstream = [&](int64_t i) { return relu && !(y[i] > 0.f) ? 0.f : dy[i]; };
   std::vector<double> sumDy(channels, 0.0), sumDyXHat(channels, 0.0);
   for (int64_t r = 0; r < rows; r++)
     for (int32_t c = 0; c < channels; c++) {
       const int64_t i = r * channels + c;
-      sumDy[c] += dy[i];
-      sumDyXHat[c] += double(dy[i]) * xHat[i];
+      const float g = upstream(i);
+      sumDy[c] += g;
+      sumDyXHat[c] += double(g) * xHat[i];
     }
   std::vector<float> meanDy(channels), meanDyXHat(channels);
   for (int32_t c = 0; c < channels; c++) {
@@ -179,7 +184,7 @@ void batchNormBackward(const float* dy, const float* xHat, const float* gain, in
   for (int64_t r = 0; r < rows; r++)
     for (int32_t c = 0; c < channels; c++) {
       const int64_t i = r * channels + c;
-      dx[i] = gain[c] * (dy[i] - meanDy[c] - xHat[i] * meanDyXHat[c]);
+      dx[i] = gain[c] * (upstream(i) - meanDy[c] - xHat[i] * meanDyXHat[c]);
     }
 }
 
@@ -313,26 +318,26 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// batchNormForward(x, gamma, beta, epsilon, y, xHat, mean, variance, gain, rows, channels).
+// batchNormForward(x, gamma, beta, epsilon, relu, y, xHat, mean, variance, gain, rows, channels).
 napi_value BatchNormForward(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  float *x = a.floats(0), *gamma = a.floats(1), *beta = a.floats(2), *y = a.floats(4), *xHat = a.floats(5), *mean = a.floats(6), *variance = a.floats(7),
-        *gain = a.floats(8);
+  float *x = a.floats(0), *gamma = a.floats(1), *beta = a.floats(2), *y = a.floats(5), *xHat = a.floats(6), *mean = a.floats(7), *variance = a.floats(8),
+        *gain = a.floats(9);
   double epsilon = 0;
   napi_get_value_double(env, a.values[3], &epsilon);
-  const int32_t rows = a.integer(9), channels = a.integer(10);
+  const int32_t rows = a.integer(10), channels = a.integer(11);
   if (!a.ok || !x || !gamma || !beta || !y || !xHat || !mean || !variance || !gain) return nullptr;
-  batchNormForward(x, gamma, beta, float(epsilon), rows, channels, y, xHat, mean, variance, gain);
+  batchNormForward(x, gamma, beta, float(epsilon), a.flag(4), rows, channels, y, xHat, mean, variance, gain);
   return nullptr;
 }
 
-// batchNormBackward(dy, xHat, gain, dx, dGamma, dBeta, rows, channels).
+// batchNormBackward(dy, xHat, gain, y, relu, dx, dGamma, dBeta, rows, channels).
 napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  float *dy = a.floats(0), *xHat = a.floats(1), *gain = a.floats(2), *dx = a.floats(3), *dGamma = a.floats(4), *dBeta = a.floats(5);
-  const int32_t rows = a.integer(6), channels = a.integer(7);
-  if (!a.ok || !dy || !xHat || !gain || !dx || !dGamma || !dBeta) return nullptr;
-  batchNormBackward(dy, xHat, gain, rows, channels, dx, dGamma, dBeta);
+  float *dy = a.floats(0), *xHat = a.floats(1), *gain = a.floats(2), *y = a.floats(3), *dx = a.floats(5), *dGamma = a.floats(6), *dBeta = a.floats(7);
+  const int32_t rows = a.integer(8), channels = a.integer(9);
+  if (!a.ok || !dy || !xHat || !gain || !y || !dx || !dGamma || !dBeta) return nullptr;
+  batchNormBackward(dy, xHat, gain, y, a.flag(4), rows, channels, dx, dGamma, dBeta);
   return nullptr;
 }
 
