@@ -51,25 +51,27 @@ export function seedMlp(hiddenUnits = 128, classes = 10): Architecture {
 }
 
 /**
- * The small convnet (`--arch cnn`, 105,866 parameters): two 3x3 convolutions (16 and 32 filters),
- * each followed by 2x2 max pooling, then a dense layer of 64 and the classifier. Batch
- * normalisation on the second convolution and dropout before the dense layer regularise training;
- * both vanish from the served model. Of the variants measured (README), this one reached the best
- * test accuracy per training minute on the wasm backend: a third convolution (16/32/64, 98K
- * parameters) cost a third more per epoch and reached 90.9% (this one: 91.6%) in 15 epochs.
+ * The small convnet (`--arch cnn`, 98,778 parameters): three 3x3 convolutions (16, 32 and 64
+ * filters), each with batch normalisation (folded away at export) and 2x2 max pooling, then a
+ * dense layer of 128 and the classifier. Measured side by side (README): with the same 14-15
+ * epochs, the earlier two-convolution net with a dense layer of 64 (105,866 parameters) reached
+ * 91.6-92.0%, this one with a dense layer of 64 92.3-92.4%, and with 128 92.7%.
  */
 export function smallCnn(classes = 10): Architecture {
+  const convolution = (filters: number, weights: string): LayerSpec => ({ type: 'conv2d', filters, kernelSize: 3, padding: 'same', activation: 'relu', weights, batchNorm: true });
+  const pool: LayerSpec = { type: 'maxPool2d', poolSize: 2, padding: 'valid' };
   return {
     kind: 'cnn',
     inputShape: [IMAGE_SIZE, IMAGE_SIZE, 1],
     layers: [
-      { type: 'conv2d', filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', weights: 'conv1' },
-      { type: 'maxPool2d', poolSize: 2, padding: 'valid' },
-      { type: 'conv2d', filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', weights: 'conv2', batchNorm: true },
-      { type: 'maxPool2d', poolSize: 2, padding: 'valid' },
+      convolution(16, 'conv1'),
+      pool,
+      convolution(32, 'conv2'),
+      pool,
+      convolution(64, 'conv3'),
+      pool,
       { type: 'flatten' },
-      { type: 'dropout', rate: 0.25 },
-      { type: 'dense', units: 64, activation: 'relu', weights: 'dense1' },
+      { type: 'dense', units: 128, activation: 'relu', weights: 'dense1' },
       { type: 'dense', units: classes, activation: 'softmax', weights: 'dense2' },
     ],
   };
