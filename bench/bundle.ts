@@ -4,9 +4,12 @@
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { PRESETS } from '../train/presets.ts';
 import { wrangler } from './wrangler.ts';
+
+const DEFAULT_ASSET = basename(PRESETS.mlp.out);
 
 /** One uploaded module. */
 export interface ModuleSize {
@@ -28,6 +31,15 @@ export interface BundleFigure {
 
 interface Metafile {
   outputs: Record<string, { entryPoint?: string; inputs: Record<string, { bytesInOutput: number }> }>;
+}
+
+/**
+ * The gzip upload of the default build, in KiB: wrangler's figure less the (gzip -9) size of every
+ * bundled model asset other than the default MLP's, i.e. of models built optionally, like the CNN.
+ */
+export function defaultBuildGzipKiB(bundle: BundleFigure): number {
+  const optional = bundle.modules.filter((m) => m.name.endsWith('.bin') && m.name !== DEFAULT_ASSET);
+  return bundle.gzipKiB - optional.reduce((sum, m) => sum + m.gzipBytes, 0) / 1024;
 }
 
 /** The package (node_modules) or top-level project folder an esbuild input path belongs to. */
