@@ -22,7 +22,7 @@ Skips training when the asset is current (same data, config and training code) u
 Options:
   --arch NAME           mlp (default: the seed model, served by default) or cnn (the small
                         convnet: asset fashion-mnist-cnn, models/fashion-mnist-cnn.bin, and its own
-                        defaults: 15 epochs, batch 128, learning rate 0.002 on a cosine schedule,
+                        defaults: 14 epochs, batch 128, learning rate 0.002 on a cosine schedule,
                         random shifts of up to 1 px, label smoothing 0.1; needs g++ and OpenBLAS)
   --epochs N            training epochs (default 20)
   --batch-size N        mini-batch size (default 64)
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   if (reused || !card) return;
   console.log(
     `Test accuracy: float ${(100 * card.test.floatAccuracy).toFixed(2)}%, int8 ${(100 * card.test.int8Accuracy).toFixed(2)}%` +
-      ` | trained in ${duration(card.training.seconds)} on ${card.training.backend} | best epoch ${card.training.bestEpoch}`,
+      ` | trained in ${duration(card.training.seconds)} on ${card.training.backend} | weights of epoch ${card.training.bestEpoch}`,
   );
   console.log(`Wrote ${options.out} (${card.asset.bytes} bytes, sha256 ${card.asset.sha256}) and its model card.`);
 }

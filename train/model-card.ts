@@ -65,7 +65,7 @@ export function renderModelCard(card: ModelCard): string {
     ...(training.augmentation
       ? [`- Augmentation: random shifts of up to ${training.augmentation.maxShift} px along each axis${training.augmentation.flip ? ', left-right flips' : ''}.`]
       : []),
-    `- Backend: tfjs \`${training.backend}\`; ${training.seconds.toFixed(1)} s in all (${training.cpuSeconds.toFixed(1)} s of CPU time); kept the weights of epoch ${training.bestEpoch} (best validation accuracy).`,
+    `- Backend: tfjs \`${training.backend}\`; ${training.seconds.toFixed(1)} s in all (${training.cpuSeconds.toFixed(1)} s of CPU time); kept the weights of epoch ${training.bestEpoch} (${training.schedule === 'cosine' ? 'the last of the cosine schedule' : 'best validation accuracy'}).`,
     '',
     '| epoch | loss | train acc | val acc | lr | seconds |',
     '| --- | --- | --- | --- | --- | --- |',
