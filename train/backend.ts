@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { registerWasmGradientKernels } from './kernels/index.ts';
+import { registerWasmTrainingKernels } from './kernels/index.ts';
 
 /** Backends the trainer can use. */
 export type TrainingBackend = 'wasm' | 'cpu';
@@ -25,7 +25,7 @@ export async function useBackend(name: TrainingBackend): Promise<void> {
   await tf.ready();
   if (name === 'wasm') {
     routeTransposedMatMulThroughXnnpack();
-    registerWasmGradientKernels();
+    registerWasmTrainingKernels();
   }
 }
 

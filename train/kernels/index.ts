@@ -19,7 +19,7 @@ import { replaceWasmKernel } from './wasm.ts';
 let registered = false;
 
 /** Installs these on the 'wasm' backend (once per process; later calls do nothing). */
-export function registerWasmGradientKernels(): void {
+export function registerWasmTrainingKernels(): void {
   if (registered) return;
   replaceWasmKernel('Sum', columnSum);
   replaceWasmKernel('Mean', columnMean);
@@ -37,7 +37,7 @@ let nativeRegistered = false;
 export function registerNativeKernels(): void {
   if (nativeRegistered) return;
   nativeKernels(); // build errors surface here, before training starts
-  registerWasmGradientKernels();
+  registerWasmTrainingKernels();
   for (const [name, impl] of Object.entries(NATIVE_KERNELS)) replaceWasmKernel(name, impl);
   nativeRegistered = true;
 }

@@ -8,7 +8,7 @@
 import { backend_util, util, type TensorInfo } from '@tensorflow/tfjs';
 import { BATCH_NORM_KERNELS } from '../batch-norm-step.ts';
 import { nativeKernels } from '../native/addon.ts';
-import { heapView, type KernelImpl, type WindowAttrs } from './wasm.ts';
+import { heapView, type KernelImpl, type WasmBackend, type WindowAttrs } from './wasm.ts';
 
 type Shape4 = [number, number, number, number];
 
@@ -16,6 +16,9 @@ interface ConvAttrs extends WindowAttrs {
   dataFormat: 'NHWC' | 'NCHW';
   dilations?: number | [number, number];
 }
+
+/** The heap view of an optional input (a bias), or null, which the addon reads as absent. */
+const optionalView = (backend: WasmBackend, t: TensorInfo | undefined): Float32Array | null => (t ? heapView(backend, t) : null);
 
 /** The addon's geometry record for an NHWC, dilation-1 convolution. */
 function geometry(info: backend_util.Conv2DInfo): Int32Array {
@@ -52,8 +55,7 @@ function convForward(fused: boolean): KernelImpl {
     const info = convInfo(x!.shape, filter!.shape, attrs as unknown as ConvAttrs);
     if (!info || (bias && util.sizeFromShape(bias.shape) !== info.outChannels)) return undefined;
     const out = backend.makeOutput(info.outShape, 'float32');
-    const view = (t: TensorInfo | undefined) => (t ? heapView(backend, t) : null);
-    nativeKernels().convForward(view(x)!, view(filter)!, view(bias), activation === 'relu', view(out)!, geometry(info));
+    nativeKernels().convForward(heapView(backend, x!), heapView(backend, filter!), optionalView(backend, bias), activation === 'relu', heapView(backend, out), geometry(info));
     return out;
   };
 }
@@ -112,8 +114,7 @@ function matMul(fused: boolean): KernelImpl {
     const [m, k, n] = [left[0], left[1], right[1]];
     if (bias && util.sizeFromShape(bias.shape) !== n) return undefined;
     const out = backend.makeOutput([...a!.shape.slice(0, -2).fill(1), m, n], 'float32');
-    const view = (t: TensorInfo | undefined) => (t ? heapView(backend, t) : null);
-    nativeKernels().matMul(view(a)!, view(b)!, view(bias), activation === 'relu', view(out)!, m, n, k, transposeA, transposeB);
+    nativeKernels().matMul(heapView(backend, a!), heapView(backend, b!), optionalView(backend, bias), activation === 'relu', heapView(backend, out), m, n, k, transposeA, transposeB);
     return out;
   };
 }

@@ -59,6 +59,13 @@ void im2col(const float* x, const Geometry& g, float* patches) {
         }
 }
 
+// im2col of x into the shared scratch buffer.
+const float* patchesOf(const float* x, const Geometry& g) {
+  float* patches = scratchFor(g.pixels() * g.patch());
+  im2col(x, g, patches);
+  return patches;
+}
+
 // The adjoint of im2col: adds every patch value back onto the input position it was read from.
 void col2im(const float* patches, const Geometry& g, float* dx) {
   const int32_t ci = g.inChannels, row = g.patch();
@@ -258,8 +265,7 @@ napi_value ConvForward(napi_env env, napi_callback_info info) {
   const Geometry g = a.geometry(5);
   float *x = a.floats(0), *filter = a.floats(1), *bias = a.floats(2), *out = a.floats(4);
   if (!a.ok || !x || !filter || !out) return nullptr;
-  float* patches = scratchFor(g.pixels() * g.patch());
-  im2col(x, g, patches);
+  const float* patches = patchesOf(x, g);
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.pixels(), g.outChannels, g.patch(), 1.f, patches, g.patch(), filter, g.outChannels, 0.f, out, g.outChannels);
   biasAndActivation(out, g.pixels(), g.outChannels, bias, a.flag(3));
   return nullptr;
@@ -271,8 +277,7 @@ napi_value ConvFilterGradient(napi_env env, napi_callback_info info) {
   const Geometry g = a.geometry(3);
   float *x = a.floats(0), *dy = a.floats(1), *dFilter = a.floats(2);
   if (!a.ok || !x || !dy || !dFilter) return nullptr;
-  float* patches = scratchFor(g.pixels() * g.patch());
-  im2col(x, g, patches);
+  const float* patches = patchesOf(x, g);
   cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.patch(), g.outChannels, g.pixels(), 1.f, patches, g.patch(), dy, g.outChannels, 0.f, dFilter, g.outChannels);
   return nullptr;
 }
