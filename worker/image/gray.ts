@@ -1,0 +1,21 @@
+/**
+ * What every image decoder hands to the preprocessing: the picture reduced to 8-bit luma at a
+ * resolution the preprocessing can use, never the full camera raster.
+ */
+
+/**
+ * An image as 8-bit luma (ITU-R BT.601: 0.299 R + 0.587 G + 0.114 B; for JPEG the Y channel), alpha
+ * composited over white, row-major, in stored orientation (EXIF orientation is applied afterwards).
+ */
+export interface GrayImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/**
+ * The long side decoders aim for: each decodes at the smallest scale its format allows whose long
+ * side is still at least this (or the whole image, if it is smaller). 256 pixels put a garment that
+ * fills a fifth of the frame at 51 pixels before it is resized to 28.
+ */
+export const DECODE_LONG_SIDE = 256;
