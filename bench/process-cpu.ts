@@ -45,12 +45,13 @@ function workerdPids(): Set<number> {
 }
 
 /** Measures the CPU time of the workerd processes that `start` launches. */
-export async function withCpuMeter<T>(start: () => Promise<T>): Promise<{ value: T; cpuSeconds: () => number | undefined }> {
+export async function withCpuMeter<T>(start: () => Promise<T>): Promise<{ value: T; pids: number[]; cpuSeconds: () => number | undefined }> {
   const before = workerdPids();
   const value = await start();
   const pids = [...workerdPids()].filter((pid) => !before.has(pid));
   return {
     value,
+    pids,
     cpuSeconds() {
       if (pids.length === 0) return undefined;
       let ticks = 0;

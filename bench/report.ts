@@ -4,6 +4,7 @@
  */
 import type { Results } from './results.ts';
 import { defaultBuildGzipKiB } from './bundle.ts';
+import { imagesSection } from './report-images.ts';
 
 /** Compute variants that are other bundled models (bench/variants.ts names them so). */
 const OTHER_MODEL = /^model /;
@@ -184,13 +185,14 @@ export function renderMarkdown(r: Results, notes: string): string {
     'npm ci                       # autocannon is a pinned dev dependency: no apt step',
     'npm run build:model          # once: the Worker bundles models/fashion-mnist-mlp.bin',
     'npm run bench                # ~10 min on 2 cores: prints a table, writes bench-results/results.json and this file',
-    'npm run bench -- --only compute,bundle --budget 120   # some parts: bundle, compute, cold-start, http, training',
+    'npm run bench -- --only compute,bundle --budget 120   # some parts: bundle, compute, cold-start, http, images, training',
     '```',
     '',
     ...targetsSection(r),
     ...machineSection(r),
     ...computeSection(r),
     ...httpSection(r),
+    ...imagesSection(r.images),
     ...coldSection(r),
     ...bundleSection(r),
     ...trainingSection(r),

@@ -3,6 +3,8 @@ import { defaultBuildGzipKiB, type BundleFigure } from './bundle.ts';
 import type { FirstRequestFigure, PhaseFigure, StartupFigure } from './cold-start.ts';
 import type { ComputeFigure } from './compute.ts';
 import type { HttpFigure } from './http.ts';
+import type { ImageFigure } from './images.ts';
+import { imageTargets } from './report-images.ts';
 import type { MachineInfo } from './machine.ts';
 import type { CardFigure, TrainingFigure } from './training.ts';
 
@@ -20,6 +22,7 @@ export interface Results {
   phases?: PhaseFigure;
   startup?: StartupFigure[];
   http?: HttpFigure[];
+  images?: ImageFigure[];
   training?: { backends: TrainingFigure[]; servedModel: CardFigure };
   targets: TargetCheck[];
 }
@@ -44,7 +47,7 @@ function check(name: string, measured: number | undefined, limit: number, unit: 
   return { name, target: `${atMost ? '<=' : '>='} ${limit} ${unit}`, measured: value, unit, met, gap };
 }
 
-/** The six targets of the issue. */
+/** The six targets of the benchmark issue, and the photo-ingestion issue's CPU targets. */
 export function checkTargets(results: Omit<Results, 'targets'>): TargetCheck[] {
   const project = (batch: number) => results.compute?.find((f) => f.batch === batch && f.variant.startsWith('project'))?.medianUs;
   const raw = results.http?.find((f) => f.worker === 'classifier' && f.payload.startsWith('raw') && f.connections === 1)?.rpsRatio;
@@ -55,5 +58,6 @@ export function checkTargets(results: Omit<Results, 'targets'>): TargetCheck[] {
     check('first request beyond a no-op first request', results.firstRequest?.find((f) => f.worker === 'classifier')?.beyondNoopMs, 5, 'ms'),
     check('startup CPU (wrangler check startup)', results.startup?.find((f) => f.worker === 'classifier')?.cpuMs, 10, 'ms'),
     check('minified upload, gzip (default build)', results.bundle && defaultBuildGzipKiB(results.bundle), 250, 'KiB'),
+    ...imageTargets(results.images, check),
   ];
 }
