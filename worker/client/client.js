@@ -6,16 +6,20 @@
  *   const { predictions } = await classify(fileInput.files[0], { top: 3 });
  *
  * It decodes a photo in the browser (turned upright by its EXIF orientation), shrinks it to at most
- * MAX_SIDE pixels on its long side and posts that, so a 12-megapixel phone photo costs a ~100 KB
+ * MAX_SIDE pixels on its long side and posts that, so a 12-megapixel phone photo costs a tens-of-KB
  * upload and the Worker little CPU, instead of a 413 (the Worker refuses images over 512x512 pixels).
  */
 
 /** Long side of what is sent: the Worker's default MAX_IMAGE_PIXELS is 512 x 512. */
 const MAX_SIDE = 512;
-/** A PNG or JPEG file within MAX_SIDE and this size is sent as it is (no re-encoding loss). */
-const AS_IS_BYTES = 512 * 1024;
+/**
+ * A PNG or JPEG file within MAX_SIDE and this size is sent as it is (no re-encoding loss); a
+ * re-encoded PNG larger than this is a photo, and is sent as a JPEG instead. Far below any sane
+ * MAX_BODY_BYTES (4 MiB by default).
+ */
+const SMALL_BYTES = 64 * 1024;
 const SENT_AS_IS = ['image/png', 'image/jpeg'];
-/** JPEG quality for photos: at 512 px, q0.9 keeps edges clean for a few tens of KB. */
+/** JPEG quality for photos: at 512 px, q0.9 keeps edges clean in a few tens of KB. */
 const JPEG_QUALITY = 0.9;
 
 /**
@@ -42,7 +46,10 @@ const JPEG_QUALITY = 0.9;
  * @property {(response: Response) => void} [onResponse] Sees the response before its body is read (e.g. its Server-Timing header).
  */
 
-/** @typedef {Blob | ImageBitmap | HTMLCanvasElement | OffscreenCanvas | ImageData} ClassifyInput An image the helper can send. */
+/**
+ * @typedef {Blob | ImageBitmap | HTMLCanvasElement | OffscreenCanvas | ImageData | Uint8Array<ArrayBuffer>} ClassifyInput
+ * An image the helper can send; a Uint8Array is 784 raw bytes (28x28 gray, row-major, 0 = background).
+ */
 
 /** The Worker refused the request: `status` and the RFC 9457 problem it answered with. */
 export class ClassifyError extends Error {
@@ -64,7 +71,7 @@ export class ClassifyError extends Error {
 /**
  * Classifies one image with the Worker's POST /v1/classify.
  *
- * @param {ClassifyInput} input A File or Blob (any format the browser decodes), an ImageBitmap, a canvas or ImageData.
+ * @param {ClassifyInput} input A File or Blob (any format the browser decodes), an ImageBitmap, a canvas, ImageData, or 784 raw bytes.
  * @param {ClassifyOptions} [options]
  * @returns {Promise<Classification>}
  * @throws {ClassifyError} when the Worker answers with an error status.
@@ -93,17 +100,18 @@ export async function classify(input, options = {}) {
 }
 
 /**
- * The bytes to post for `input`: a small PNG or JPEG file as it is; anything else decoded, shrunk
- * to MAX_SIDE and re-encoded.
+ * The bytes to post for `input`: raw bytes or a small PNG or JPEG file as they are; anything else
+ * decoded, shrunk to MAX_SIDE and re-encoded.
  *
  * @param {ClassifyInput} input
  * @returns {Promise<Blob>}
  */
 async function uploadable(input) {
+  if (input instanceof Uint8Array) return new Blob([input], { type: 'application/octet-stream' });
   if (!(input instanceof Blob)) {
     const bitmap = input instanceof ImageBitmap ? input : await createImageBitmap(input);
     try {
-      return await shrink(bitmap, 'image/png');
+      return await encode(shrink(bitmap), false);
     } finally {
       if (bitmap !== input) bitmap.close();
     }
@@ -119,25 +127,44 @@ async function uploadable(input) {
   }
   try {
     // The Worker applies a JPEG's EXIF orientation itself, so a small file can go untouched.
-    if (claimsPngOrJpeg && input.size <= AS_IS_BYTES && Math.max(bitmap.width, bitmap.height) <= MAX_SIDE) return input;
-    // JPEG for photos (a tenth of a PNG's bytes); PNG for everything else: lossless for drawings,
-    // and it keeps transparency, which the Worker composites over white (a JPEG canvas turns it black).
-    return await shrink(bitmap, input.type === 'image/jpeg' ? 'image/jpeg' : 'image/png');
+    if (claimsPngOrJpeg && input.size <= SMALL_BYTES && Math.max(bitmap.width, bitmap.height) <= MAX_SIDE) return input;
+    return await encode(shrink(bitmap), input.type === 'image/jpeg');
   } finally {
     bitmap.close();
   }
 }
 
 /**
- * `bitmap` at most MAX_SIDE pixels on its long side, encoded as `type`. Halves first while the image
- * is over twice the target: each halving is an exact 2x2 average with bilinear filtering, which keeps
- * a 4032-pixel photo from aliasing whatever the browser's one-step filter is.
+ * `canvas` as a PNG when that is small (drawings, line art, cut-outs: lossless, transparency kept
+ * for the Worker to composite over white), otherwise, or straight away for a JPEG `photo`, as a
+ * JPEG on white (a JPEG canvas would turn transparency black).
  *
- * @param {ImageBitmap} bitmap
- * @param {'image/png' | 'image/jpeg'} type
+ * @param {OffscreenCanvas} canvas
+ * @param {boolean} photo
  * @returns {Promise<Blob>}
  */
-async function shrink(bitmap, type) {
+async function encode(canvas, photo) {
+  if (!photo) {
+    const png = await canvas.convertToBlob({ type: 'image/png' });
+    if (png.size <= SMALL_BYTES) return png;
+  }
+  const onWhite = new OffscreenCanvas(canvas.width, canvas.height);
+  const context = /** @type {OffscreenCanvasRenderingContext2D} */ (onWhite.getContext('2d'));
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.drawImage(canvas, 0, 0);
+  return onWhite.convertToBlob({ type: 'image/jpeg', quality: JPEG_QUALITY });
+}
+
+/**
+ * `bitmap` drawn at most MAX_SIDE pixels on its long side. Halves first while the image is over
+ * twice the target: each halving is an exact 2x2 average with bilinear filtering, which keeps a
+ * 4032-pixel photo from aliasing whatever the browser's one-step filter is.
+ *
+ * @param {ImageBitmap} bitmap
+ * @returns {OffscreenCanvas}
+ */
+function shrink(bitmap) {
   const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
   const width = Math.max(1, Math.round(bitmap.width * scale));
   const height = Math.max(1, Math.round(bitmap.height * scale));
@@ -146,8 +173,7 @@ async function shrink(bitmap, type) {
   while (source.width >= 2 * width && source.height >= 2 * height) {
     source = draw(source, Math.ceil(source.width / 2), Math.ceil(source.height / 2));
   }
-  const canvas = draw(source, width, height);
-  return canvas.convertToBlob(type === 'image/jpeg' ? { type, quality: JPEG_QUALITY } : { type });
+  return draw(source, width, height);
 }
 
 /**
