@@ -95,7 +95,8 @@ export async function classify(input, options = {}) {
   } catch {
     payload = undefined;
   }
-  if (!response.ok || payload === undefined) throw new ClassifyError(response.status, payload);
+  if (!response.ok) throw new ClassifyError(response.status, payload);
+  if (payload === undefined) throw new ClassifyError(response.status, { detail: `the classifier's answer is not JSON: ${text.slice(0, 60)}` });
   return payload;
 }
 
@@ -119,7 +120,8 @@ async function uploadable(input) {
   const claimsPngOrJpeg = SENT_AS_IS.includes(input.type);
   let bitmap;
   try {
-    bitmap = await createImageBitmap(input, { imageOrientation: 'from-image' });
+    // Browsers that predate the 'from-image' value refuse it, and apply EXIF orientation by default.
+    bitmap = await createImageBitmap(input, { imageOrientation: 'from-image' }).catch(() => createImageBitmap(input));
   } catch (error) {
     // The Worker says more precisely than the browser what is wrong with a broken PNG or JPEG.
     if (claimsPngOrJpeg) return input;
