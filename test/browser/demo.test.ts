@@ -229,6 +229,7 @@ describe('the demo page at /', () => {
     expect(await page.$eval('#file', (input) => Array.from((input as HTMLInputElement).files ?? [], (file) => file.name))).toEqual(['dropped.png']);
     await expectSameAnswer(page, shown, await apiClassify(worker, new Uint8Array(png), 'image/png'));
     await page.waitForSelector('#preview', { state: 'visible' });
+    expect(await page.getAttribute('#preview', 'class'), 'a 28x28 image is enlarged as crisp pixels').toBe('pixelated');
     await screenshot(page, 'demo-dropped');
   });
 
