@@ -1,7 +1,8 @@
 /**
- * The Worker's routed application: the three APIs, the demo page, the browser helper and the OpenAPI document, and the
- * error mapping that makes every failure an RFC 9457 problem. A Problem keeps its status; anything
- * else is a bug and becomes a 500 that says nothing about the internals (the details go to the log).
+ * The Worker's routed application: the three APIs, the demo page, the browser helper and the
+ * OpenAPI document, and the error mapping that makes every failure an RFC 9457 problem. A Problem
+ * keeps its status; anything else is a bug and becomes a 500 that says nothing about the internals
+ * (the details go to the log).
  * What every request gets around it (CORS, token, Server-Timing, draining) is http/envelope.ts.
  */
 import { Hono } from 'hono';

@@ -19,7 +19,7 @@ declare module '*.html' {
   export default text;
 }
 
-/** worker/client/*.js becomes a Text module (a wrangler.toml rule): the browser helper's source. */
+/** worker/client/client.js becomes a Text module (a wrangler.toml rule): the browser helper's source. */
 declare module '*/client/client.js' {
   const text: string;
   export default text;

@@ -34,7 +34,7 @@ describe('GET /client.js', () => {
 
   it('answers a matching If-None-Match with 304 and no body, anything else with the module', async () => {
     const etag = (await worker.fetch('/client.js', { method: 'HEAD' })).headers.get('ETag')!;
-    for (const match of [etag, `W/${etag}`, `"other", ${etag}`]) {
+    for (const match of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
       const response = await worker.fetch('/client.js', { headers: { 'If-None-Match': match } });
       expect(response.status, match).toBe(304);
       expect(response.headers.get('ETag')).toBe(etag);
