@@ -9,14 +9,18 @@ export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 84
 
 /** The pages a test file opened, and the errors they logged. */
 export class Pages {
+  readonly #browser: () => Browser;
   readonly #open: Page[] = [];
   readonly #errors: string[] = [];
 
-  constructor(private readonly browser: () => Browser) {}
+  /** `browser` gives the browser once it is launched (in beforeAll, after this is constructed). */
+  constructor(browser: () => Browser) {
+    this.#browser = browser;
+  }
 
   /** A fresh page in its own context. */
   async open(options: BrowserContextOptions = DESKTOP): Promise<Page> {
-    const page = await this.browser().newPage(options);
+    const page = await this.#browser().newPage(options);
     this.#open.push(page);
     page.on('pageerror', (error) => this.#errors.push(error.message));
     // CSP violations and script failures are console errors. Failed requests and CORS refusals are
