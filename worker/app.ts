@@ -1,7 +1,8 @@
 /**
- * The Worker's routed application: the three APIs, the demo page and the OpenAPI document, and the
- * error mapping that makes every failure an RFC 9457 problem. A Problem keeps its status; anything
- * else is a bug and becomes a 500 that says nothing about the internals (the details go to the log).
+ * The Worker's routed application: the three APIs, the demo page, the browser helper and the
+ * OpenAPI document, and the error mapping that makes every failure an RFC 9457 problem. A Problem
+ * keeps its status; anything else is a bug and becomes a 500 that says nothing about the internals
+ * (the details go to the log).
  * What every request gets around it (CORS, token, Server-Timing, draining) is http/envelope.ts.
  */
 import { Hono } from 'hono';
@@ -10,6 +11,7 @@ import { noRouteProblem } from './http/allowed-methods.ts';
 import { internalError, Problem, problemResponse } from './http/problem.ts';
 import { openApiDocument } from './openapi.ts';
 import { classify } from './routes/classify.ts';
+import { client } from './routes/client.ts';
 import { demo } from './routes/demo.ts';
 import { kserve } from './routes/kserve.ts';
 import { tfServing } from './routes/tfserving.ts';
@@ -18,6 +20,7 @@ const app = new Hono<AppEnv>();
 
 app.route('/', demo);
 app.route('/', classify);
+app.route('/', client);
 app.route('/', tfServing);
 app.route('/', kserve);
 app.get('/openapi.json', (c) => c.json(openApiDocument));

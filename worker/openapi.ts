@@ -5,7 +5,7 @@
 import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../asset/architecture.ts';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IMAGE_PIXELS } from './env.ts';
 import { MAX_JSON_DEPTH } from './http/json.ts';
-import { CLASSIFY_MEDIA_TYPES, DEFAULT_TOP, MAX_TOP } from './routes/classify.ts';
+import { CLASSIFY_INCLUDES, CLASSIFY_MEDIA_TYPES, DEFAULT_TOP, MAX_TOP } from './routes/classify.ts';
 import { INPUT_NAME, MAX_BATCH, OUTPUT_NAME } from './routes/model.ts';
 
 /** Version of the HTTP API (this document), also reported as the v2 server version. */
@@ -71,6 +71,11 @@ const schemas = {
         items: { type: 'object', required: ['label', 'index', 'score'], properties: { label: { ...string, examples: ['Ankle boot'] }, index: { type: 'integer', minimum: 0 }, score: { type: 'number', minimum: 0, maximum: 1 } } },
       },
       model: { type: 'object', required: ['name', 'version', 'sha256'], properties: { name: string, version: string, sha256: { ...string, description: 'SHA-256 of the model asset, hex.' } } },
+      input: {
+        ...string,
+        pattern: '^data:image/png;base64,',
+        description: `Only with include=input: the ${IMAGE_SIZE}x${IMAGE_SIZE} pixels the model classified, after any decoding and Fashion-MNIST-style conversion, as a data URL of an 8-bit grayscale PNG (0 = background, black; fractional JSON pixels rounded). Usable as an <img> src.`,
+      },
     },
   },
   TfInstance: {
@@ -171,6 +176,12 @@ export const openApiDocument = {
         parameters: [
           { name: 'top', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_TOP, default: DEFAULT_TOP }, description: 'How many classes to return.' },
           { name: 'model', in: 'query', schema: { type: 'string', default: 'fashion-mnist' }, description: 'Model to use; unknown names get 404.' },
+          {
+            name: 'include',
+            in: 'query',
+            schema: { type: 'string', examples: CLASSIFY_INCLUDES },
+            description: `Extra fields of the answer, comma-separated: ${CLASSIFY_INCLUDES.join(', ')}. "input" adds the 28x28 image the model saw. Other values get 400.`,
+          },
         ],
         requestBody: {
           required: true,
@@ -219,6 +230,15 @@ export const openApiDocument = {
         parameters: [modelName],
         requestBody: jsonBody(ref('V2InferRequest')),
         responses: { 200: timed(json('Probabilities, N x classes.', ref('V2InferResponse'))), ...inferenceErrors },
+      },
+    },
+    '/client.js': {
+      get: {
+        summary: 'Browser helper: an ES module exporting classify(input, options), which shrinks a photo in the browser and posts it to /v1/classify',
+        responses: {
+          200: { description: 'The module; cacheable (Cache-Control, ETag) and loadable from any origin.', content: { 'text/javascript': { schema: string } } },
+          304: { description: 'Not modified (If-None-Match matched the ETag).' },
+        },
       },
     },
     '/openapi.json': { get: { summary: 'This document', responses: { 200: json('OpenAPI 3.1 document.', { type: 'object' }) } } },

@@ -18,3 +18,9 @@ declare module '*.html' {
   const text: string;
   export default text;
 }
+
+/** worker/client/client.js becomes a Text module (a wrangler.toml rule): the browser helper's source. */
+declare module '*/client/client.js' {
+  const text: string;
+  export default text;
+}

@@ -233,6 +233,7 @@ describe('GET /openapi.json', () => {
         'GET /v2/models/{name}',
         'GET /v2/models/{name}/ready',
         'POST /v2/models/{name}/infer',
+        'GET /client.js',
         'GET /openapi.json',
       ].sort(),
     );

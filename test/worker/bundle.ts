@@ -108,7 +108,8 @@ async function build(entry: string | undefined, slug: string, digest: string): P
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`wrangler build of ${entry ?? 'wrangler.toml main'} failed:\n${stdout ?? ''}${stderr ?? ''}`);
   }
-  const scripts = (await readdir(scratch)).filter((name) => name.endsWith('.js'));
+  // Modules wrangler copies by a rule (the Text-module browser helper among them) are <sha1>-<name>.
+  const scripts = (await readdir(scratch)).filter((name) => name.endsWith('.js') && !/^[0-9a-f]{40}-/.test(name));
   if (scripts.length !== 1) throw new Error(`expected one script in wrangler's output, found: ${scripts.join(', ')}`);
   const settings = { script: scripts[0]!, ...(await readWranglerConfig()) };
   await writeFile(join(scratch, 'bundle.json'), JSON.stringify(settings, null, 2));

@@ -26,14 +26,17 @@ export interface WorkerUnderTest {
 }
 
 /**
- * wrangler's default module rules. wrangler copies each imported `.wasm`/`.bin` into its output as
- * `<sha1>-<name>` and the script imports it by that relative path; these rules give workerd the
- * same module types wrangler uploads (CompiledWasm: a WebAssembly.Module; Data: an ArrayBuffer).
+ * wrangler's default module rules, plus wrangler.toml's own. wrangler copies each imported
+ * `.wasm`/`.bin` into its output as `<sha1>-<name>` and the script imports it by that relative path;
+ * these rules give workerd the same module types wrangler uploads (CompiledWasm: a
+ * WebAssembly.Module; Data: an ArrayBuffer; Text: a string).
  */
 const MODULE_RULES = [
   { type: 'CompiledWasm' as const, include: ['**/*.wasm', '**/*.wasm?module'] },
   { type: 'Data' as const, include: ['**/*.bin'] },
-  { type: 'Text' as const, include: ['**/*.txt', '**/*.html', '**/*.sql'] },
+  // One rule per type (Miniflare drops later ones); the last glob is wrangler.toml's rule for the
+  // browser helper (worker/client/client.js), which wrangler outputs as <sha1>-client.js.
+  { type: 'Text' as const, include: ['**/*.txt', '**/*.html', '**/*.sql', '**/*-client.js'] },
 ];
 
 /**

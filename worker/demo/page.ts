@@ -1,7 +1,7 @@
 /**
  * The demo page: page.html (bundled as a Text module) filled in with the served model's facts and
  * the sample images, plus a Content-Security-Policy that admits only the page's own inline script
- * and style, by hash.
+ * and style, by hash, and the browser helper (/client.js) it imports.
  */
 import type { ServedModel } from '../inference/models.ts';
 import { onceUntilSuccess } from '../runtime/once.ts';
@@ -42,7 +42,7 @@ const sampleButtons = (): string =>
 
 /** base64 SHA-256 of the only element `tag` in the template, in CSP source syntax. */
 async function inlineHash(tag: 'script' | 'style'): Promise<string> {
-  const match = template.match(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`));
+  const match = template.match(new RegExp(`<${tag}[^>]*>([\\s\\S]*?)</${tag}>`));
   if (!match) throw new Error(`worker/demo/page.html has no <${tag}> element`);
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(match[1])));
   return `'sha256-${btoa(String.fromCharCode(...digest))}'`;
@@ -52,23 +52,21 @@ async function inlineHash(tag: 'script' | 'style'): Promise<string> {
 const contentSecurityPolicy = onceUntilSuccess(async () =>
   [
     "default-src 'none'",
-    `script-src ${await inlineHash('script')}`,
+    // 'self' for the browser helper, /client.js, which the inline module script imports.
+    `script-src 'self' ${await inlineHash('script')}`,
     `style-src ${await inlineHash('style')}`,
-    // Uploaded photos are previewed from blob: URLs; the only request the page makes is classify.
-    'img-src blob:',
+    // Uploaded photos are previewed from blob: URLs, samples and the model's input from data: URLs;
+    // the only request the page makes is classify.
+    'img-src blob: data:',
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; '),
 );
 
-/** The page for `model`, telling the browser to shrink photos larger than `maxBodyBytes` before upload. */
-export async function renderDemoPage(model: ServedModel, maxBodyBytes: number): Promise<DemoPage> {
-  const values: Record<string, string> = {
-    model: modelSummary(model),
-    samples: sampleButtons(),
-    maxBodyBytes: String(maxBodyBytes),
-  };
+/** The page for `model`. */
+export async function renderDemoPage(model: ServedModel): Promise<DemoPage> {
+  const values: Record<string, string> = { model: modelSummary(model), samples: sampleButtons() };
   const html = template.replace(/\{\{(\w+)\}\}/g, (placeholder, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`worker/demo/page.html has an unknown placeholder ${placeholder}`);

@@ -3,12 +3,13 @@
  * photo, 784 raw bytes, or JSON pixels), answered with the top-k labels.
  */
 import { Hono } from 'hono';
-import { PIXELS_PER_IMAGE } from '../../asset/architecture.ts';
+import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../asset/architecture.ts';
 import { limitsOf, type AppEnv } from '../env.ts';
 import { requireMediaType } from '../http/body.ts';
 import { copyImage, parseJson, requireObject } from '../http/json.ts';
 import { badRequest } from '../http/problem.ts';
 import { measure } from '../http/timing.ts';
+import { encodeGrayPng } from '../image/encode-png.ts';
 import { imageToPixels, loadImageDecoders } from '../image/index.ts';
 import { infer, readRequestBody, requireModel } from './model.ts';
 
@@ -34,6 +35,34 @@ function parseTop(value: string | undefined): number {
     throw badRequest(`query parameter top must be an integer from 1 to ${MAX_TOP}, got ${JSON.stringify(value)}`);
   }
   return top;
+}
+
+/** Values of the `include` query parameter: extra fields the answer may carry. */
+export const CLASSIFY_INCLUDES = ['input'] as const;
+type ClassifyInclude = (typeof CLASSIFY_INCLUDES)[number];
+
+/** `include=input` or a comma-separated list of CLASSIFY_INCLUDES; 400 for anything else. */
+function parseInclude(value: string | undefined): Set<ClassifyInclude> {
+  const wanted = new Set<ClassifyInclude>();
+  if (value === undefined) return wanted;
+  for (const name of value.split(',')) {
+    if (!(CLASSIFY_INCLUDES as readonly string[]).includes(name)) {
+      throw badRequest(`query parameter include must be a comma-separated list of ${CLASSIFY_INCLUDES.join(', ')}, got ${JSON.stringify(value)}`);
+    }
+    wanted.add(name as ClassifyInclude);
+  }
+  return wanted;
+}
+
+/**
+ * The 28x28 pixels the model classified as a PNG data URL, as the model sees them (0 = background,
+ * black; JSON pixels with fractions are rounded), so a client can show what the model saw.
+ */
+function inputDataUrl(pixels: Float32Array): string {
+  const png = encodeGrayPng(IMAGE_SIZE, IMAGE_SIZE, Uint8Array.from(pixels, Math.round));
+  let binary = '';
+  for (const byte of png) binary += String.fromCharCode(byte);
+  return `data:image/png;base64,${btoa(binary)}`;
 }
 
 function decode(type: ClassifyMediaType, body: Uint8Array, maxPixels: number): Float32Array {
@@ -65,6 +94,7 @@ function topPredictions(probabilities: Float32Array, labels: readonly string[], 
 export const classify = new Hono<AppEnv>().post('/v1/classify', async (c) => {
   const type = requireMediaType(c.req.raw, CLASSIFY_MEDIA_TYPES);
   const top = parseTop(c.req.query('top'));
+  const include = parseInclude(c.req.query('include'));
   const model = await requireModel(c.req.query('model'));
   const body = await readRequestBody(c);
   // Raw and JSON pixels need no decoder: only image bodies wait for (the first time, load) them.
@@ -74,5 +104,6 @@ export const classify = new Hono<AppEnv>().post('/v1/classify', async (c) => {
   return c.json({
     predictions: topPredictions(probabilities, model.labels, top),
     model: { name: model.name, version: model.version, sha256: model.sha256 },
+    ...(include.has('input') ? { input: inputDataUrl(pixels) } : {}),
   });
 });
