@@ -14,13 +14,15 @@ export const dataset = (i: number): Uint8Array => new Uint8Array(idx.buffer, idx
 /**
  * RGBA pixels of a garment photo: data set image `item` stretched bilinearly over the middle of a
  * width x height canvas in a tint, on an off-white backdrop, with seeded noise. `transparent` makes
- * the backdrop transparent with a soft alpha ramp at the garment's edge instead (a cut-out).
+ * the backdrop transparent with a soft alpha ramp at the garment's edge instead (a cut-out). `noise` is
+ * the peak-to-peak amplitude of the noise (12 levels unless given; more makes a lossy file larger).
  */
-export function garmentPhoto(item: number, width: number, height: number, options: { transparent?: boolean; seed?: number } = {}): Uint8Array {
+export function garmentPhoto(item: number, width: number, height: number, options: { transparent?: boolean; seed?: number; noise?: number } = {}): Uint8Array {
   const src = dataset(item);
   const rgba = new Uint8Array(width * height * 4);
   let seed = options.seed ?? 1;
-  const noise = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 12;
+  const amplitude = options.noise ?? 12;
+  const noise = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * amplitude;
   const side = Math.min(width, height) * 0.8;
   const [left, top] = [(width - side) / 2, (height - side) / 2];
   const at = (x: number, y: number) => src[Math.max(0, Math.min(27, y)) * 28 + Math.max(0, Math.min(27, x))]!;

@@ -27,10 +27,13 @@ type Factory = (overrides: {
 }) => Promise<unknown>;
 
 /**
- * Bytes of wasm memory the module starts with (Emscripten's default INITIAL_MEMORY). Decoding an
- * image whose RGBA output and input do not fit in it grows the memory, which never shrinks again.
+ * Wasm memory a module may keep between decodes. Its memory starts at 16 MiB (Emscripten's default)
+ * and grows with the image (about 9 bytes per pixel for lossless), and wasm memory never shrinks: a
+ * module that grew beyond this is dropped after its decode, so that the garbage collector can take
+ * the memory back. Not below what a 2048 x 1536 lossless image needs (29 MiB): re-instantiating and
+ * growing again cost ~100 ms of CPU per decode in workerd, more than the decode itself.
  */
-export const LIBWEBP_INITIAL_MEMORY = 16 * 2 ** 20;
+const KEPT_MEMORY_BYTES = 32 * 2 ** 20;
 
 let libwebp: LibwebpModule | undefined;
 
@@ -55,16 +58,15 @@ function instantiate(): LibwebpModule {
 
 /**
  * Decodes a still WebP (lossy or lossless, with or without alpha) to RGBA, or returns null when
- * libwebp refuses the bytes. A module whose memory has grown past LIBWEBP_INITIAL_MEMORY, or that
- * threw, is dropped afterwards: the next decode gets a fresh one, and the garbage collector can take
- * back the grown memory, which a live instance would hold for the life of the isolate.
+ * libwebp refuses the bytes. A module whose memory has grown past KEPT_MEMORY_BYTES, or that threw,
+ * is dropped afterwards, and the next decode gets a fresh one.
  */
 export function decodeRgba(bytes: Uint8Array): RgbaImage | null {
   const module = (libwebp ??= instantiate());
   let keep = false;
   try {
     const image = module.decode(bytes);
-    keep = module.HEAPU8.buffer.byteLength <= LIBWEBP_INITIAL_MEMORY;
+    keep = module.HEAPU8.buffer.byteLength <= KEPT_MEMORY_BYTES;
     return image;
   } finally {
     if (!keep) libwebp = undefined;
