@@ -22,7 +22,7 @@ export interface WebpHeader {
 }
 
 /** The largest width or height WebP can encode (RFC 9649: 14-bit VP8 and VP8L dimensions; libwebp's limit). */
-export const WEBP_MAX_DIMENSION = 16383;
+const WEBP_MAX_DIMENSION = 16383;
 
 /** Chunks read before giving up: a still image needs at most six (VP8X, ICCP, ALPH, VP8, EXIF, XMP). */
 const MAX_CHUNKS = 64;
