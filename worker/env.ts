@@ -4,6 +4,8 @@
  * malformed is a deployment bug and fails loudly rather than silently serving other limits.
  */
 
+import type { ImagesBinding } from './image/images-binding.ts';
+
 /** Bindings: wrangler.toml [vars] and secrets. */
 export interface Env {
   /** Comma-separated origins allowed by CORS, or "*" (the default). */
@@ -14,6 +16,11 @@ export interface Env {
   MAX_IMAGE_PIXELS?: string;
   /** Secret (`wrangler secret put API_TOKEN`): when set, POST endpoints require it as a bearer token. */
   API_TOKEN?: string;
+  /**
+   * Cloudflare Images (wrangler.toml `[images] binding = "IMAGES"`), optional: when bound, formats the
+   * Worker cannot decode itself are decoded and scaled down through it (image/images-binding.ts).
+   */
+  IMAGES?: ImagesBinding;
 }
 
 /** Type parameter for every Hono app and route module of this Worker. */

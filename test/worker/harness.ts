@@ -42,9 +42,11 @@ const MODULE_RULES = [
 /**
  * Builds (or reuses) the bundle for `entry` (default: wrangler.toml `main`) and starts it.
  * `bindings` override wrangler.toml [vars] by name. `inspector` opens workerd's V8 inspector on a
- * free port (`mf.getInspectorURL()`), e.g. to read an isolate's heap figures.
+ * free port (`mf.getInspectorURL()`), e.g. to read an isolate's heap figures. `images` binds
+ * Cloudflare Images as IMAGES (wrangler.toml `[images] binding = "IMAGES"`), run locally by
+ * Miniflare with sharp.
  */
-export async function startWorker(options: { bindings?: Record<string, string>; entry?: string; inspector?: boolean } = {}): Promise<WorkerUnderTest> {
+export async function startWorker(options: { bindings?: Record<string, string>; entry?: string; inspector?: boolean; images?: boolean } = {}): Promise<WorkerUnderTest> {
   const bundle = await workerBundle(options.entry);
   const mf = new Miniflare({
     modules: true,
@@ -59,6 +61,7 @@ export async function startWorker(options: { bindings?: Record<string, string>; 
     host: '127.0.0.1',
     port: 0,
     ...(options.inspector ? { inspectorPort: 0 } : {}),
+    ...(options.images ? { images: { binding: 'IMAGES' } } : {}),
   });
   let url: URL;
   try {

@@ -14,9 +14,18 @@ const ORIENTATION_TAG = 0x0112;
  * EXIF block is no reason to refuse an image, so nothing here throws.
  */
 export function readExifOrientation(segment: Uint8Array): number | undefined {
-  // "Exif\0\0", then a TIFF header: byte order "II" or "MM", 42, offset of IFD0.
-  if (segment.length < 14 || String.fromCharCode(...segment.subarray(0, 6)) !== 'Exif\0\0') return undefined;
-  const tiff = new DataView(segment.buffer, segment.byteOffset + 6, segment.length - 6);
+  if (segment.length < 6 || String.fromCharCode(...segment.subarray(0, 6)) !== 'Exif\0\0') return undefined;
+  return readTiffOrientation(segment.subarray(6));
+}
+
+/**
+ * Reads the Orientation tag from bare EXIF data: a TIFF header and IFD0, as a WebP EXIF chunk holds
+ * it (a JPEG APP1 segment puts "Exif\0\0" before it). Returns 1..8 or undefined, never throws.
+ */
+export function readTiffOrientation(bytes: Uint8Array): number | undefined {
+  // Byte order "II" or "MM", 42, offset of IFD0.
+  if (bytes.length < 8) return undefined;
+  const tiff = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const order = tiff.getUint16(0);
   if (order !== 0x4949 && order !== 0x4d4d) return undefined;
   const little = order === 0x4949;
