@@ -72,13 +72,13 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
 }
 
 /**
- * Reads and throws away whatever the answer left unread of the request body (up to `maxBodyBytes`,
- * under the stall timeout). workerd closes a keep-alive connection whose request body was not read to the end,
- * without a `Connection: close` in the response, so the client's next request on that connection
- * fails ("other side closed"), or loses the answer itself to a reset. Every early answer (404, 405,
- * 415, 429, a bad query...) would otherwise cost the client a dropped request. A body declared
- * larger than `maxBodyBytes` is left alone, as is one cancelled for being larger or stalled: that
- * connection should close.
+ * Reads and throws away whatever the answer left unread of the request body, up to `maxBodyBytes`
+ * and under the stall timeout. workerd closes a keep-alive connection whose request body was not
+ * read to the end, without a `Connection: close` in the response, so the client's next request on
+ * that connection fails ("other side closed"), or loses the answer itself to a reset. Every early
+ * answer (404, 405, 415, 429, a bad query...) would otherwise cost the client a dropped request. A
+ * body declared larger than `maxBodyBytes` is left alone, as is one cancelled for being larger or
+ * stalled: that connection should close.
  */
 export async function discardUnreadBody(request: Request, limits: BodyLimits): Promise<void> {
   const body = request.body;
