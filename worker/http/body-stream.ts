@@ -67,7 +67,7 @@ export async function readChunks(
   });
   let total = 0;
   try {
-    // A declared body is complete once its bytes are in: no read waits for the end of the stream.
+    // A declared body is complete once its bytes are in (HTTP framing allows no more).
     while (declared === undefined || total < declared) {
       let result: ReadableStreamReadResult<Uint8Array> | undefined;
       try {
