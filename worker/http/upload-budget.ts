@@ -6,11 +6,12 @@
 import { Problem } from './problem.ts';
 
 /**
- * Body bytes the isolate holds at once: 12 MiB, the default MAX_BODY_BYTES. The isolate has 128 MB;
- * the Worker itself holds ~26 MB live (JS heap ~10 MB + the 16 MB wasm heap, README soak figures)
- * and decoding one photo up to ~100 MB more, one decode at a time. Bodies on top of that can be at
- * most this budget (12.6 MB), or one body of MAX_BODY_BYTES where that is configured larger: a lone
- * upload may always reach the limit.
+ * Body bytes the isolate holds at once: 12 MiB, the default MAX_BODY_BYTES, so one photo of the
+ * largest size fits (and a lone upload may always reach MAX_BODY_BYTES, even one configured larger).
+ * Against the isolate's 128 MB: the Worker holds ~26 MB live (JS heap ~10 MB + the 16 MB wasm heap,
+ * README soak figures), bodies at most this budget (12.6 MB, the one being decoded included), and a
+ * decode up to ~100 MB for a 24 MP progressive JPEG, one at a time: ~139 MB at worst. So the worst
+ * case fits only if a decode stays under ~89 MB; a smaller budget would refuse the largest photos.
  */
 export const ISOLATE_BODY_BUDGET = 12 * 1024 * 1024;
 
