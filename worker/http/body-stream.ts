@@ -43,11 +43,13 @@ function stallWatch(stallMs: number, onStall: () => void): { arrived: () => void
 }
 
 /**
- * Reads `body` to its end, handing each chunk to `onChunk`, and returns how many bytes it held. Throws 413 once more than `maxBodyBytes` have come, 408 when no bytes came for
- * `bodyStallMs`, and 400 when the body ends short of its `declared` length. workerd reports a client
- * that half-closes or resets its connection mid-body as a read failing with `Error: Network
- * connection lost.` (measured in workerd 1.20260426, for Content-Length and chunked bodies alike);
- * any failed read is reported as the body ending early. On 413 and 408 the stream is cancelled, so
+ * Reads `body` to its end, handing each chunk to `onChunk`, and returns how many bytes it held.
+ * Throws 413 once more than `maxBodyBytes` have come, 408 when no bytes came for `bodyStallMs`, and
+ * 400 when the body ends short of its `declared` length. workerd reports a client that half-closes
+ * its connection mid-body as a read failing with `Error: Network connection lost.` (measured in
+ * workerd 1.20260426, for Content-Length and chunked bodies alike); any failed read is reported as
+ * the body ending early. A client that resets is never answered: workerd drops the request's code
+ * where it waits (see upload-budget.ts). On 413 and 408 the stream is cancelled, so
  * the rest of the upload is never read and the connection closes. The stream stays locked unless
  * `onChunk` throws, so that only a body with bytes still to come is drained.
  */
