@@ -10,8 +10,10 @@ import type { ImagesBinding } from './image/images-binding.ts';
 export interface Env {
   /** Comma-separated origins allowed by CORS, or "*" (the default). */
   ALLOWED_ORIGINS?: string;
-  /** Largest accepted request body in bytes (default 4 MiB). */
+  /** Largest accepted request body in bytes (default 12 MiB). */
   MAX_BODY_BYTES?: string;
+  /** Milliseconds an upload may go without sending a byte before it gets 408 (default 5000). */
+  BODY_STALL_MS?: string;
   /** Most image pixels (width x height) decoded for one request (default 512 x 512). */
   MAX_IMAGE_PIXELS?: string;
   /** Secret (`wrangler secret put API_TOKEN`): when set, POST endpoints require it as a bearer token. */
@@ -31,11 +33,17 @@ export interface AppEnv {
 /** Request limits in effect for one request. */
 export interface Limits {
   maxBodyBytes: number;
+  bodyStallMs: number;
   maxImagePixels: number;
 }
 
-/** 4 MiB: far above any 28x28 payload, far below what would strain an isolate's 128 MB. */
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** 12 MiB: a phone photo as the camera wrote it; the isolate's budget for bodies is sized to it. */
+export const DEFAULT_MAX_BODY_BYTES = 12 * 1024 * 1024;
+/**
+ * 5 s without a byte: far longer than any live connection pauses mid-upload, short enough that
+ * silent connections cannot pile up holding requests open.
+ */
+export const DEFAULT_BODY_STALL_MS = 5000;
 /**
  * 512 x 512: 18 times the 28 x 28 the model sees, and the most an isolate's 128 MB (shared by
  * concurrent requests and the wasm heap) can afford. Decoding costs far more memory than the file:
@@ -54,10 +62,11 @@ function positiveInteger(name: keyof Env, value: string | undefined, fallback: n
   return parsed;
 }
 
-/** The body and image limits configured for this Worker. */
+/** The body, upload and image limits configured for this Worker. */
 export function limitsOf(env: Env): Limits {
   return {
     maxBodyBytes: positiveInteger('MAX_BODY_BYTES', env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
+    bodyStallMs: positiveInteger('BODY_STALL_MS', env.BODY_STALL_MS, DEFAULT_BODY_STALL_MS),
     maxImagePixels: positiveInteger('MAX_IMAGE_PIXELS', env.MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGE_PIXELS),
   };
 }

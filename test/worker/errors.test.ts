@@ -145,10 +145,10 @@ describe('405: wrong method, with Allow', () => {
 
 describe('413: too large', () => {
   it('a body of exactly MAX_BODY_BYTES is read (and then found not to be 784 bytes)', async () => {
-    await expectProblem(await post('/v1/classify', 'application/octet-stream', new Uint8Array(4 * MIB)), 400, /got 4194304$/);
+    await expectProblem(await post('/v1/classify', 'application/octet-stream', new Uint8Array(12 * MIB)), 400, /got 12582912$/);
   });
 
-  it.each([4 * MIB + 1, 100 * MIB])('a declared Content-Length of %i, answered before the body is sent', async (length) => {
+  it.each([12 * MIB + 1, 100 * MIB])('a declared Content-Length of %i, answered before the body is sent', async (length) => {
     // node:http lets the test declare a length and then send almost nothing, so only a check of
     // Content-Length (not a read of the body) can produce the answer. (fetch would also do for the
     // smaller case, but undici reports the reset of its unfinished upload instead of the 413.)
@@ -170,7 +170,7 @@ describe('413: too large', () => {
     });
     expect(response.status).toBe(413);
     expect(response.type).toBe('application/problem+json');
-    expect(JSON.parse(response.body)).toMatchObject({ status: 413, detail: 'request body exceeds the limit of 4194304 bytes' });
+    expect(JSON.parse(response.body)).toMatchObject({ status: 413, detail: 'request body exceeds the limit of 12582912 bytes' });
   });
 
   it('a streamed body without Content-Length, cut off once past the limit', async () => {
@@ -189,8 +189,8 @@ describe('413: too large', () => {
       body,
       duplex: 'half',
     } as RequestInit);
-    await expectRefusedUpload(answer, 413, /exceeds the limit of 4194304 bytes/);
-    // The Worker stopped reading a little past 4 MiB; only socket buffers' worth more was sent.
+    await expectRefusedUpload(answer, 413, /exceeds the limit of 12582912 bytes/);
+    // The Worker stopped reading a little past 12 MiB; only socket buffers' worth more was sent.
     expect(sent).toBeLessThan(32 * MIB);
     await body.cancel().catch(() => {});
   });

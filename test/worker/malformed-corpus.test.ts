@@ -27,8 +27,9 @@ const utf8 = (text: string): Bytes => new TextEncoder().encode(text) as Bytes;
 
 let worker: WorkerUnderTest;
 beforeAll(async () => {
-  // The real Worker plus the test-only probe route, to watch the bytes it buffers.
-  worker = await startWorker({ entry: APP_PROBE });
+  // The real Worker plus the test-only probe route, to watch the bytes it buffers. Uploads here
+  // pause on purpose for as long as a test needs: no stall timeout may end them first.
+  worker = await startWorker({ entry: APP_PROBE, bindings: { BODY_STALL_MS: '60000' } });
 });
 afterAll(() => worker?.dispose());
 
@@ -161,8 +162,8 @@ describe('a 100 MB upload without Content-Length', () => {
       body: upload.body,
       duplex: 'half',
     } as RequestInit);
-    await expectRefusedUpload(answer, 413, /exceeds the limit of 4194304 bytes/);
-    // The Worker stopped reading just past 4 MiB; the rest of what was sent sat in socket buffers.
+    await expectRefusedUpload(answer, 413, /exceeds the limit of 12582912 bytes/);
+    // The Worker stopped reading just past 12 MiB; the rest of what was sent sat in socket buffers.
     expect(upload.sent()).toBeLessThan(32 * MIB);
     await upload.body.cancel().catch(() => {});
   });
@@ -170,35 +171,37 @@ describe('a 100 MB upload without Content-Length', () => {
 
 describe('a flood of large uploads', () => {
   it('is refused beyond the isolate-wide body budget with 429 and Retry-After, and the isolate keeps serving', async () => {
-    // Eight uploads send 3 MiB each and wait: 24 MiB against a budget of 16 MiB.
+    // Eight uploads of 2 MiB send all but their last byte and wait: 16 MiB against a budget of 12 MiB.
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
+    const pieces = [MIB, MIB - 1, 1];
     const uploads = Array.from({ length: 8 }, () => {
       let sent = 0;
       const body = new ReadableStream<Uint8Array>({
         async pull(controller) {
-          if (sent === 3 * MIB) await released;
-          if (sent === 4 * MIB) return controller.close();
-          sent += MIB;
-          controller.enqueue(new Uint8Array(MIB));
+          if (sent === pieces.length) return controller.close();
+          if (sent === pieces.length - 1) await released;
+          controller.enqueue(new Uint8Array(pieces[sent++]!));
         },
       });
       return worker.fetch(CLASSIFY, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body, duplex: 'half' } as RequestInit);
     });
-    // Five fit; the Worker refuses the others and drains them, which only ends with the release.
-    for (let polls = 0; polls < 2_000 && (await runtimeOf(worker)).bufferedBodyBytes < 5 * 3 * MIB; polls++) {
+    // Six fit; the Worker refuses the others and drains them, which only ends with the release.
+    const held = 6 * (2 * MIB - 1);
+    for (let polls = 0; polls < 2_000 && (await runtimeOf(worker)).bufferedBodyBytes < held; polls++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect((await runtimeOf(worker)).bufferedBodyBytes).toBe(5 * 3 * MIB);
+    expect((await runtimeOf(worker)).bufferedBodyBytes).toBe(held);
     release();
     const responses = await Promise.all(uploads);
-    expect(responses.filter((response) => response.status === 429).length).toBeGreaterThanOrEqual(3);
+    // The six finish within the budget with their last byte: 6 x 2 MiB is exactly 12 MiB.
+    expect(responses.filter((response) => response.status === 429).length).toBe(2);
     for (const response of responses) {
       if (response.status === 429) {
         expect(response.headers.get('Retry-After')).toBe('1');
-        await expectProblem(response, 429, /already receiving 16777216 bytes of uploads; retry shortly/);
+        await expectProblem(response, 429, /already receiving 12582912 bytes of uploads; retry shortly/);
       } else {
-        await expectProblem(response, 400, /exactly 784 bytes/); // read whole: a 4 MiB body is not an image
+        await expectProblem(response, 400, /exactly 784 bytes .*got 2097152$/); // read whole: 2 MiB is not an image
       }
     }
     expect((await runtimeOf(worker)).bufferedBodyBytes).toBe(0);
@@ -207,9 +210,8 @@ describe('a flood of large uploads', () => {
 });
 
 describe('a small upload with Content-Length', () => {
-  it('is counted against the isolate budget at its declared size while it arrives, and released after', async () => {
-    // Half the body, then a pause: the Worker reads small declared bodies in one piece, so it counts
-    // all 1,000 declared bytes from the start of the read, not the 500 that have come.
+  it('is counted against the isolate budget as its bytes arrive, not at its declared size, and released after', async () => {
+    // Half the body, then a pause: only the 500 bytes that have come are counted, not the 1,000 declared.
     const request = httpRequest(new URL(CLASSIFY, worker.url), {
       method: 'POST',
       headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': '1000' },
@@ -219,7 +221,7 @@ describe('a small upload with Content-Length', () => {
     for (let polls = 0; polls < 2_000 && (await runtimeOf(worker)).bufferedBodyBytes === 0; polls++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    expect((await runtimeOf(worker)).bufferedBodyBytes).toBe(1000);
+    expect((await runtimeOf(worker)).bufferedBodyBytes).toBe(500);
     request.end(new Uint8Array(500));
     const answer = await response;
     let text = '';

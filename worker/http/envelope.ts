@@ -1,7 +1,7 @@
 /**
  * What every request gets around the routed application: CORS (preflights answered here, headers
- * on every other answer, errors included), the optional bearer token, Server-Timing, and draining
- * whatever the answer left unread of the body.
+ * on every other answer, errors included), the optional bearer token, Server-Timing, and, once
+ * answered, releasing the body from the upload budget and draining whatever was left unread of it.
  *
  * It wraps the Hono app's fetch instead of being Hono middleware: a middleware route matches every
  * path, so each request would go through Hono's regular-expression match and its middleware
@@ -14,6 +14,7 @@ import { discardUnreadBody } from './body.ts';
 import { corsPolicyOf } from './cors.ts';
 import { internalError, problemResponse } from './problem.ts';
 import { startTiming } from './timing.ts';
+import { releaseBody } from './upload-budget.ts';
 
 /** A Worker fetch handler. */
 export type FetchHandler = (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
@@ -45,11 +46,14 @@ export function envelope(inner: FetchHandler): FetchHandler {
       // A body left unread would cost the client its keep-alive connection (see discardUnreadBody).
       // Draining after the answer has gone out (waitUntil) is not enough: measured, 12 of 3,000
       // mixed requests on one connection still failed.
-      await discardUnreadBody(request, limitsOf(env).maxBodyBytes);
+      await discardUnreadBody(request, limitsOf(env));
       return response;
     } catch (error) {
       // The app maps its own errors; only a malformed binding (corsPolicyOf, limitsOf) gets here.
       return internalError(error);
+    } finally {
+      // Decoding and inference held the body until here, whatever they awaited along the way.
+      releaseBody(request);
     }
   };
 }

@@ -31,7 +31,7 @@ export async function requireModel(name: string | undefined): Promise<ServedMode
 
 /** The request body, read under MAX_BODY_BYTES and timed as `read`. */
 export function readRequestBody(c: Context<AppEnv>): Promise<Uint8Array> {
-  return measureAsync(c, 'read', readBody(c.req.raw, limitsOf(c.env).maxBodyBytes));
+  return measureAsync(c, 'read', readBody(c.req.raw, limitsOf(c.env)));
 }
 
 /** A zeroed pixel buffer for `count` images: 400 for an empty batch, 413 above MAX_BATCH. */
