@@ -67,6 +67,19 @@ export class BitReader {
     throw corrupt(`an invalid Huffman code before byte ${this.position}`);
   }
 
+  /**
+   * Decodes a whole AC coefficient (code and magnitude) by one lookup in `table.coefficients` when
+   * it fits: returns that entry, or 0 with nothing consumed, for the caller to take the long way.
+   */
+  coefficient(table: HuffmanTable): number {
+    if (this.count < 16) this.fill();
+    const entry = table.coefficients[this.buffer >>> (32 - LOOKUP_BITS)]!;
+    const used = entry & 15;
+    this.buffer <<= used;
+    this.count -= used;
+    return entry;
+  }
+
   /** Reads `n` (1..16) bits as an unsigned number. */
   bits(n: number): number {
     if (this.count < n) this.fill();

@@ -165,10 +165,12 @@ function crop(state: Decoding, denominator: number): GrayImage {
   const width = Math.ceil(frame.width / denominator);
   const height = Math.ceil(frame.height / denominator);
   const data = new Uint8Array(width * height);
-  const columns = Int32Array.from({ length: width }, (_, x) => Math.floor((x * luma.h) / hMax));
+  const stretched = luma.h !== hMax;
+  const columns = Int32Array.from({ length: stretched ? width : 0 }, (_, x) => Math.floor((x * luma.h) / hMax));
   for (let y = 0; y < height; y++) {
     const source = Math.floor((y * luma.v) / vMax) * stride;
-    for (let x = 0, o = y * width; x < width; x++, o++) data[o] = plane[source + columns[x]!]!;
+    if (!stretched) data.set(plane.subarray(source, source + width), y * width);
+    else for (let x = 0, o = y * width; x < width; x++, o++) data[o] = plane[source + columns[x]!]!;
   }
   return { width, height, data };
 }

@@ -1,22 +1,29 @@
 /**
  * Reduced-size inverse DCT (as libjpeg's scale_denom): an 8x8 block of coefficients becomes an NxN
  * block of pixels (N = 8, 4, 2, 1) from its NxN lowest frequencies alone. Each output pixel is the
- * 8-point IDCT evaluated at the centre of the 8/N x 8/N pixels it stands for, so N = 1 is the DC
- * term (the block mean) and N = 8 the ordinary IDCT. Plain double arithmetic: identical everywhere.
+ * mean of the 8/N x 8/N pixels it stands for, as far as the NxN frequencies tell, so N = 1 is the
+ * DC term (the block mean) and N = 8 the ordinary IDCT. Plain double arithmetic: identical everywhere.
  */
 
-/** basis[N][n * N + u] = C(u)/2 cos((2n + 1) u pi / 2N), with C(0) = 1/sqrt 2 (T.81 A.3.3). */
-const BASIS = new Map<number, Float64Array>(
-  [2, 4, 8].map((n) => {
-    const basis = new Float64Array(n * n);
-    for (let x = 0; x < n; x++) {
-      for (let u = 0; u < n; u++) basis[x * n + u] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / (2 * n));
+/**
+ * basis[N][x * N + u] = C(u)/2 cos((2x + 1) u pi / 2N) box(u), C(0) = 1/sqrt 2 (T.81 A.3.3), where
+ * box(u) = sin(m u pi / 16) / (m sin(u pi / 16)) is the mean of frequency u over the m = 8/N pixels
+ * of output pixel x: with it each output pixel is the area average of those pixels' band-limited values.
+ */
+const BASES: Float64Array[] = [];
+for (const n of [2, 4, 8]) {
+  const m = 8 / n;
+  const basis = (BASES[n] = new Float64Array(n * n));
+  for (let x = 0; x < n; x++) {
+    for (let u = 0; u < n; u++) {
+      const box = u === 0 ? 1 : Math.sin((m * u * Math.PI) / 16) / (m * Math.sin((u * Math.PI) / 16));
+      basis[x * n + u] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / (2 * n)) * box;
     }
-    return [n, basis];
-  }),
-);
+  }
+}
 
-/** Row-pass results, reused by every block. */
+/** Dequantised coefficients and row-pass results, reused by every block. */
+const dequantised = new Float64Array(64);
 const rows = new Float64Array(64);
 
 /** Rounds a level-shifted sample to 0..255. */
@@ -33,37 +40,42 @@ function toSample(value: number): number {
  * @param out the luma plane, written at `outAt` with `stride` bytes per row
  */
 export function inverseDct(coefficients: Int16Array, at: number, quant: Uint16Array, size: number, out: Uint8Array, outAt: number, stride: number): void {
-  const dc = coefficients[at]! * quant[0]!;
-  let acZero = true;
-  for (let v = 0; v < size && acZero; v++) {
-    for (let u = v === 0 ? 1 : 0; u < size; u++) {
-      if (coefficients[at + v * 8 + u] !== 0) {
-        acZero = false;
-        break;
-      }
-    }
+  const dc = (coefficients[at]! * quant[0]!) / 8;
+  if (size === 1) {
+    out[outAt] = toSample(dc);
+    return;
   }
-  if (acZero) {
-    const sample = toSample(dc / 8);
+  // Dequantise the NxN low frequencies; a row of zeros (most of them) costs nothing in the row pass.
+  let rowsUsed = 0;
+  let acUsed = false;
+  for (let v = 0; v < size; v++) {
+    let nonzero = false;
+    for (let u = 0; u < size; u++) {
+      const c = coefficients[at + v * 8 + u]!;
+      dequantised[v * size + u] = c * quant[v * 8 + u]!;
+      if (c !== 0) nonzero = true;
+      if (c !== 0 && u + v > 0) acUsed = true;
+    }
+    if (nonzero) rowsUsed = v + 1;
+  }
+  if (!acUsed) {
+    const sample = toSample(dc);
     for (let y = 0; y < size; y++) out.fill(sample, outAt + y * stride, outAt + y * stride + size);
     return;
   }
-  const basis = BASIS.get(size)!;
-  // Rows: frequency row v, horizontal frequencies u -> positions x.
-  for (let v = 0; v < size; v++) {
-    const row = at + v * 8;
+  const basis = BASES[size]!;
+  for (let v = 0; v < rowsUsed; v++) {
     for (let x = 0; x < size; x++) {
       let sum = 0;
-      for (let u = 0; u < size; u++) sum += basis[x * size + u]! * coefficients[row + u]! * quant[v * 8 + u]!;
+      for (let u = 0; u < size; u++) sum += basis[x * size + u]! * dequantised[v * size + u]!;
       rows[v * size + x] = sum;
     }
   }
-  // Columns: vertical frequencies v -> positions y.
   for (let y = 0; y < size; y++) {
     const line = outAt + y * stride;
     for (let x = 0; x < size; x++) {
       let sum = 0;
-      for (let v = 0; v < size; v++) sum += basis[y * size + v]! * rows[v * size + x]!;
+      for (let v = 0; v < rowsUsed; v++) sum += basis[y * size + v]! * rows[v * size + x]!;
       out[line + x] = toSample(sum);
     }
   }

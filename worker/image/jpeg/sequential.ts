@@ -18,6 +18,14 @@ export function decodeSequentialBlock(reader: BitReader, component: FrameCompone
   if (keep > 0) block[0] = component.predictor;
   const acTable = component.acTable!;
   for (let k = 1; k < 64; ) {
+    const whole = reader.coefficient(acTable);
+    if (whole !== 0) {
+      k += (whole >> 4) & 15;
+      if (k > 63) throw corrupt('a block has more than 64 coefficients');
+      if (k < keep) block[ZIGZAG[k]!] = whole >> 12;
+      k++;
+      continue;
+    }
     const symbol = reader.decode(acTable);
     const size = symbol & 15;
     const run = symbol >> 4;

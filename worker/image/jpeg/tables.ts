@@ -22,6 +22,11 @@ export interface HuffmanTable {
   maxCode: Int32Array;
   valueOffset: Int32Array;
   symbols: Uint8Array;
+  /**
+   * AC tables: indexed like `lookup`, the whole coefficient when its code and magnitude bits fit in
+   * LOOKUP_BITS: (value << 12) | (run << 4) | bits used; 0 otherwise (T.81 F.2.2.1 EXTEND done ahead).
+   */
+  coefficients: Int32Array;
 }
 
 /**
@@ -68,7 +73,9 @@ export function readHuffmanTables(data: Uint8Array, dc: (HuffmanTable | undefine
     for (const s of symbols) {
       if (kind === 0 ? s > 11 : (s & 15) > 10) throw corrupt(`Huffman table ${id} holds the invalid symbol ${s}`);
     }
-    (kind === 0 ? dc : ac)[id] = buildHuffmanTable(counts, symbols);
+    const table = buildHuffmanTable(counts, symbols);
+    if (kind === 1) fillCoefficientLookup(table);
+    (kind === 0 ? dc : ac)[id] = table;
     at += 17 + total;
   }
   return count;
@@ -96,5 +103,19 @@ function buildHuffmanTable(counts: Uint8Array, symbols: Uint8Array): HuffmanTabl
     code <<= 1;
   }
   maxCode[17] = 0x7fffffff; // sentinel: the slow path stops here and reports an invalid code
-  return { lookup, maxCode, valueOffset, symbols };
+  return { lookup, maxCode, valueOffset, symbols, coefficients: new Int32Array(0) };
+}
+
+/** Fills an AC table's `coefficients` from its `lookup`: codes of a nonzero coefficient whose magnitude bits follow within the window. */
+function fillCoefficientLookup(table: HuffmanTable): void {
+  table.coefficients = new Int32Array(1 << LOOKUP_BITS);
+  for (let index = 0; index < 1 << LOOKUP_BITS; index++) {
+    const entry = table.lookup[index]!;
+    const length = entry >> 8;
+    const size = entry & 15;
+    if (entry === 0 || size === 0 || length + size > LOOKUP_BITS) continue;
+    const bits = (index >> (LOOKUP_BITS - length - size)) & ((1 << size) - 1);
+    const value = bits < 1 << (size - 1) ? bits - (1 << size) + 1 : bits;
+    table.coefficients[index] = (value << 12) | (entry & 0xf0) | (length + size);
+  }
 }
