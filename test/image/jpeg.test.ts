@@ -11,6 +11,7 @@ import { decodeJpeg, scaleDenominator } from '../../worker/image/jpeg/decode.ts'
 import { readJpegHeader } from '../../worker/image/jpeg/header.ts';
 import { MAX_JPEG_PIXELS, MAX_SCANS } from '../../worker/image/jpeg/limits.ts';
 import { craftJpeg } from './jpeg-craft.ts';
+import { photoScene } from './photo-scene.ts';
 
 const LONG_SIDE = 256;
 
@@ -27,33 +28,8 @@ function problemOf(fn: () => unknown): Problem {
 
 const decode = (bytes: Uint8Array, longSide = LONG_SIDE) => decodeJpeg(bytes, readJpegHeader(bytes), longSide);
 
-/** Deterministic PRNG (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-/** A photo-like RGB scene: smooth shading, a bright disc with hard edges, stripes of texture and sensor noise. */
-function scene(width: number, height: number, seed = 1): Buffer {
-  const rgb = Buffer.alloc(width * height * 3);
-  const noise = random(seed);
-  const r2 = (Math.min(width, height) / 3) ** 2;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const disc = (x - width / 2) ** 2 + (y - height / 2) ** 2 < r2;
-      const base = 120 + 50 * Math.sin(x / 37) * Math.cos(y / 23) + (disc ? 45 : -25) + (((x >> 2) + (y >> 3)) % 5 === 0 ? 20 : 0);
-      for (let c = 0; c < 3; c++) rgb[(y * width + x) * 3 + c] = Math.max(0, Math.min(255, base + (c - 1) * 25 * Math.sin(y / 50) + (noise() - 0.5) * 24));
-    }
-  }
-  return rgb;
-}
-
 async function encode(width: number, height: number, options: sharp.JpegOptions & { gray?: boolean }, seed = 1): Promise<Uint8Array> {
-  let image = sharp(scene(width, height, seed), { raw: { width, height, channels: 3 } });
+  let image = sharp(photoScene(width, height, seed), { raw: { width, height, channels: 3 } });
   if (options.gray) image = image.toColourspace('b-w');
   return new Uint8Array(await image.jpeg({ quality: 90, ...options }).toBuffer());
 }
@@ -96,7 +72,7 @@ async function errorAgainstSharp(bytes: Uint8Array, longSide = LONG_SIDE) {
 
 describe('readJpegHeader', () => {
   it('reads size, components, coding process and the EXIF orientation', async () => {
-    const raw = sharp(scene(64, 48), { raw: { width: 64, height: 48, channels: 3 } });
+    const raw = sharp(photoScene(64, 48), { raw: { width: 64, height: 48, channels: 3 } });
     const upright = await encode(64, 48, { progressive: true });
     expect(readJpegHeader(upright)).toMatchObject({ type: 'image/jpeg', width: 64, height: 48, orientation: 1, progressive: true });
     expect(readJpegHeader(upright).components.map((c) => [c.h, c.v])).toEqual([[2, 2], [1, 1], [1, 1]]);
@@ -115,7 +91,7 @@ describe('readJpegHeader', () => {
     expect(MAX_JPEG_PIXELS).toBeGreaterThanOrEqual(6000 * 4000);
     expect(problemOf(() => readJpegHeader(withSize(6000, 4200)))).toMatchObject({ status: 413, detail: expect.stringMatching(/6000x4200 = 25200000 pixels/) });
     expect(problemOf(() => readJpegHeader(withSize(640, 0)))).toMatchObject({ status: 400, detail: expect.stringMatching(/invalid size 640x0/) });
-    const cmyk = new Uint8Array(await sharp(scene(16, 16), { raw: { width: 16, height: 16, channels: 3 } }).toColourspace('cmyk').jpeg().toBuffer());
+    const cmyk = new Uint8Array(await sharp(photoScene(16, 16), { raw: { width: 16, height: 16, channels: 3 } }).toColourspace('cmyk').jpeg().toBuffer());
     expect(problemOf(() => readJpegHeader(cmyk))).toMatchObject({ status: 415, detail: expect.stringMatching(/CMYK/) });
     const adobe = [0xff, 0xee, 0, 14, ...'Adobe'.split('').map((c) => c.charCodeAt(0)), 0, 100, 0, 0, 0, 0, 0];
     const rgb = new Uint8Array([...small.subarray(0, 2), ...adobe, ...small.subarray(2)]);

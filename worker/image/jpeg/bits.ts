@@ -23,27 +23,31 @@ export class BitReader {
   /** Loads bytes until at least 25 bits are buffered. */
   private fill(): void {
     const bytes = this.bytes;
-    while (this.count <= 24) {
+    let { buffer, count, position } = this;
+    while (count <= 24) {
       let byte = 0;
-      if (!this.atMarker) {
-        const at = this.position;
-        byte = at < bytes.length ? bytes[at]! : 0;
-        const next = at + 1 < bytes.length ? bytes[at + 1]! : 0xd9;
-        if (at >= bytes.length) this.atMarker = true;
-        else if (byte !== 0xff) this.position = at + 1;
-        else if (next === 0) this.position = at + 2;
-        else if (next === 0xff) {
-          this.position = at + 1; // a fill byte before a marker
-          continue;
-        } else this.atMarker = true;
-      }
+      if (!this.atMarker && position < bytes.length) {
+        byte = bytes[position]!;
+        if (byte !== 0xff) position++;
+        else {
+          const next = position + 1 < bytes.length ? bytes[position + 1]! : 0xd9;
+          if (next === 0) position += 2;
+          else if (next === 0xff) {
+            position++; // a fill byte before a marker
+            continue;
+          } else this.atMarker = true;
+        }
+      } else this.atMarker = true;
       if (this.atMarker) {
         byte = 0;
         this.padding += 8;
       }
-      this.buffer |= byte << (24 - this.count);
-      this.count += 8;
+      buffer |= byte << (24 - count);
+      count += 8;
     }
+    this.buffer = buffer;
+    this.count = count;
+    this.position = position;
   }
 
   /** Decodes one Huffman-coded symbol. */
