@@ -49,10 +49,17 @@ function cpuMs(fn: () => unknown): number {
   return (used.user + used.system) / 1000;
 }
 
-/** Growth of the heap and of ArrayBuffer memory across one decode whose result is still held. */
-function memoryDelta(decode: Decoder, bytes: Uint8Array): { heap: number; arrayBuffers: number } {
+/**
+ * Growth of the heap and of ArrayBuffer memory across one decode whose result is still held. V8
+ * frees ArrayBuffer backing stores off the main thread, so the baseline is taken after a pause.
+ */
+async function memoryDelta(decode: Decoder, bytes: Uint8Array): Promise<{ heap: number; arrayBuffers: number }> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
+  if (!gc) throw new Error('run with --expose-gc: npx tsx --expose-gc bench/jpeg-decode.ts');
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const before = process.memoryUsage();
   const result = decode(bytes);
   const after = process.memoryUsage();
@@ -85,7 +92,7 @@ async function main(): Promise<void> {
       for (const [name, decode, n] of decoders) {
         decode(bytes); // warm-up: compile before measuring
         const times = Array.from({ length: n }, () => cpuMs(() => decode(bytes)));
-        const memory = memoryDelta(decode, bytes);
+        const memory = await memoryDelta(decode, bytes);
         figures.push({ size, mode, fileBytes: bytes.length, decoder: name, cpuMs: round(median(times)), runs: n, heapDeltaMiB: round(memory.heap), arrayBuffersDeltaMiB: round(memory.arrayBuffers) });
       }
       if (jsquash) {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { Problem } from '../../worker/http/problem.ts';
 import { decodeJpeg, scaleDenominator } from '../../worker/image/jpeg/decode.ts';
 import { readJpegHeader } from '../../worker/image/jpeg/header.ts';
-import { MAX_JPEG_PIXELS, MAX_SCANS } from '../../worker/image/jpeg/limits.ts';
+import { MAX_JPEG_PIXELS, MAX_SCANS, MAX_VISITS_PER_BLOCK } from '../../worker/image/jpeg/limits.ts';
 import { craftJpeg } from './jpeg-craft.ts';
 import { photoScene } from './photo-scene.ts';
 
@@ -190,18 +190,20 @@ describe('hand-made files: restart intervals and sampling factors', () => {
 describe('hostile files', () => {
   const levels = () => 128;
   it('refuses a scan bomb (80,000 one-EOB-run scans) at its first scans', () => {
-    // 4:2:0 luma scans visit 4/6 of the blocks: the visit budget (16 per block) stops the bomb at scan 24.
+    // 4:2:0 luma scans visit 4/6 of the blocks: the visit budget stops the bomb within its first 15 scans.
     const bomb = craftJpeg({ width: 256, height: 256, sampling: [[2, 2], [1, 1], [1, 1]], level: levels, acScans: 80_000 });
     expect(bomb.length).toBeGreaterThan(500_000);
-    expect(problemOf(() => decode(bomb))).toMatchObject({ status: 400, detail: expect.stringMatching(/the scans visit more than 16 times the 1536 blocks/) });
+    expect(problemOf(() => decode(bomb))).toMatchObject({ status: 400, detail: expect.stringMatching(`the scans visit more than ${MAX_VISITS_PER_BLOCK} times the 1536 blocks`) });
     // Scans of a luma that holds 1 block in 10 (chroma 4x2) stay within the visit budget: the scan cap binds.
+    expect(MAX_SCANS).toBeLessThan(MAX_VISITS_PER_BLOCK * 10);
     const many = craftJpeg({ width: 64, height: 32, sampling: [[1, 1], [4, 2], [1, 1]], level: levels, acScans: 300 });
     expect(problemOf(() => decode(many))).toMatchObject({ status: 400, detail: expect.stringMatching(`more than ${MAX_SCANS} scans`) });
   });
 
   it('refuses scans that visit the blocks too often, and thousands of segments', () => {
-    const busy = craftJpeg({ width: 64, height: 64, sampling: [[1, 1]], level: levels, acScans: 20 });
-    expect(problemOf(() => decode(busy))).toMatchObject({ status: 400, detail: expect.stringMatching(/visit more than 16 times the 64 blocks/) });
+    const busy = (acScans: number) => craftJpeg({ width: 64, height: 64, sampling: [[1, 1]], level: levels, acScans });
+    expect(decode(busy(MAX_VISITS_PER_BLOCK - 1)).data.every((v) => v === 128)).toBe(true);
+    expect(problemOf(() => decode(busy(MAX_VISITS_PER_BLOCK)))).toMatchObject({ status: 400, detail: expect.stringMatching(`visit more than ${MAX_VISITS_PER_BLOCK} times the 64 blocks`) });
     const small = craftJpeg({ width: 8, height: 8, sampling: [[1, 1]], level: levels });
     const comments = new Array(3000).fill([0xff, 0xfe, 0, 2]).flat();
     const padded = new Uint8Array([...small.subarray(0, 2), ...small.subarray(2, small.length - 2), ...comments, 0xff, 0xd9]);

@@ -15,6 +15,9 @@ import { decodeAcFirst, decodeAcRefine, decodeDcFirst, decodeDcRefine } from './
 import { decodeSequentialBlock } from './sequential.ts';
 import { readHuffmanTables, readQuantTables, ZIGZAG, type HuffmanTable } from './tables.ts';
 
+/** SOF0..SOF15 (0xC4, 0xC8 and 0xCC are DHT, JPG and DAC): a file holds one frame. */
+const FRAME_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
+
 /** Coefficients (zigzag count) a block of output size N needs: its NxN lowest frequencies lie within the first 1, 5, 25, 64. */
 const KEEP = new Map([[1, 1], [2, 5], [4, 25], [8, 64]]);
 
@@ -34,9 +37,11 @@ interface Decoding {
   /** The luma plane over the luma's padded block grid. */
   plane: Uint8Array;
   stride: number;
-  /** Progressive only: the luma's quantised coefficients, `perBlock` per block (1 at 1/8 scale: DC only). */
+  /** Progressive only: the luma's quantised coefficients in zigzag order, `perBlock` per block (1 at 1/8 scale: DC only). */
   coefficients: Int16Array;
   perBlock: number;
+  /** Progressive only: each luma block's highest nonzero zigzag index (see progressive.ts). */
+  lastNonzero: Uint8Array;
   /** The luma's quantisation table in natural order, latched at its first scan. */
   quant: Uint16Array | undefined;
   quantTables: (Uint16Array | undefined)[];
@@ -59,6 +64,7 @@ export function decodeJpeg(bytes: Uint8Array, header: JpegHeader, longSide: numb
     stride: luma.paddedWide * size,
     plane: new Uint8Array(luma.paddedWide * size * luma.paddedHigh * size),
     coefficients: new Int16Array(header.progressive ? luma.paddedWide * luma.paddedHigh * perBlock : 0),
+    lastNonzero: new Uint8Array(header.progressive ? luma.paddedWide * luma.paddedHigh : 0),
     perBlock, quant: undefined, quantTables: [], restartInterval: 0,
   };
   const dc: (HuffmanTable | undefined)[] = [];
@@ -88,9 +94,8 @@ export function decodeJpeg(bytes: Uint8Array, header: JpegHeader, longSide: numb
     if (marker === 0xdb) tables += readQuantTables(data, state.quantTables);
     else if (marker === 0xc4) tables += readHuffmanTables(data, dc, ac);
     else if (marker === 0xdd) state.restartInterval = data.length === 2 ? (data[0]! << 8) | data[1]! : -1;
-    else if (marker === 0xd8 || (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc && ++frames > 1)) {
-      throw corrupt(`an unexpected marker 0x${marker.toString(16)} at byte ${at}`);
-    }
+    else if (FRAME_MARKERS.has(marker)) frames++;
+    if (marker === 0xd8 || frames > 1) throw corrupt(`an unexpected second SOI or SOFn marker at byte ${at}`);
     if (state.restartInterval < 0) throw corrupt('a restart interval segment of the wrong length');
     if (tables > MAX_TABLE_DEFINITIONS) throw corrupt(`more than ${MAX_TABLE_DEFINITIONS} table definitions`);
     if (marker !== 0xda) {
@@ -134,11 +139,12 @@ function decodeScan(state: Decoding, scan: Scan, from: number): number {
     });
   } else {
     const decodeBlock = scan.start === 0 ? (scan.high === 0 ? decodeDcFirst : decodeDcRefine) : scan.high === 0 ? decodeAcFirst : decodeAcRefine;
-    const { coefficients, perBlock } = state;
+    const { coefficients, perBlock, lastNonzero } = state;
     const wide = luma.paddedWide;
+    const none = new Uint8Array(1);
     walkScan(reader, scan, state.frame, state.restartInterval, (component, row, column) => {
-      if (component === luma) decodeBlock(reader, component, scan, coefficients, (row * wide + column) * perBlock);
-      else decodeBlock(reader, component, scan, scratch, 0);
+      if (component === luma) decodeBlock(reader, component, scan, coefficients, (row * wide + column) * perBlock, lastNonzero);
+      else decodeBlock(reader, component, scan, scratch, 0, none);
     });
   }
   return reader.finish();
@@ -147,9 +153,13 @@ function decodeScan(state: Decoding, scan: Scan, from: number): number {
 /** Progressive: the inverse DCT of every luma block that holds image pixels, once all scans are in. */
 function renderCoefficients(state: Decoding): void {
   const { luma, size, stride, plane, coefficients, perBlock, quant } = state;
+  const keep = KEEP.get(size)!;
+  const natural = new Int16Array(64);
   for (let row = 0; row < luma.blocksHigh; row++) {
     for (let column = 0; column < luma.blocksWide; column++) {
-      inverseDct(coefficients, (row * luma.paddedWide + column) * perBlock, quant!, size, plane, row * size * stride + column * size, stride);
+      const at = (row * luma.paddedWide + column) * perBlock;
+      for (let k = 0; k < keep; k++) natural[ZIGZAG[k]!] = coefficients[at + k]!;
+      inverseDct(natural, 0, quant!, size, plane, row * size * stride + column * size, stride);
     }
   }
 }

@@ -123,7 +123,8 @@ export function walkScan(reader: BitReader, scan: Scan, frame: Frame, restartInt
         visit(single, mcuRow, mcuColumn);
         continue;
       }
-      for (const c of components) {
+      for (let i = 0; i < components.length; i++) {
+        const c = components[i]!;
         for (let v = 0; v < c.v; v++) {
           for (let h = 0; h < c.h; h++) visit(c, mcuRow * c.v + v, mcuColumn * c.h + h);
         }

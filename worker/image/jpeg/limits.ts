@@ -14,17 +14,18 @@ export const MAX_JPEG_PIXELS = 25_000_000;
 export const MAX_SEGMENTS = 2048;
 
 /**
- * Scans per file. libjpeg's progressive script has 10, mozjpeg's a dozen or so; each scan costs at
- * least a pass over its blocks, so thousands of one-EOB-run scans would cost seconds.
+ * Scans per file. libjpeg's and mozjpeg's progressive scripts have 9 or 10; each scan costs at least
+ * a pass over its blocks, so thousands of one-EOB-run scans would cost seconds.
  */
-export const MAX_SCANS = 128;
+export const MAX_SCANS = 64;
 
 /**
- * Block visits over all scans, per block of the frame (all components). A progressive script visits
- * each block about 4 to 6 times (libjpeg's: luma 6, chroma 4); this leaves room for any sane script
- * and caps a file of many full-frame scans.
+ * Block visits over all scans, per block of the frame (all components). libjpeg's and mozjpeg's
+ * scripts visit a luma block 4 to 6 times and a chroma block 3 or 4 (5.3 per block at 4:2:0); 10
+ * leaves room for other scripts and keeps a 24 MP file of scans that each touch every block (one
+ * bit per block in DC refinement) to about 11 million visits.
  */
-export const MAX_VISITS_PER_BLOCK = 16;
+export const MAX_VISITS_PER_BLOCK = 10;
 
 /** Huffman and quantisation tables defined per file, redefinitions included (libjpeg's progressive writes 2 to 4 per scan). */
 export const MAX_TABLE_DEFINITIONS = 512;

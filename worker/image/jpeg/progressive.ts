@@ -1,27 +1,28 @@
 /**
  * Progressive Huffman decoding of one block per scan kind (T.81 G.1.2): DC first and refinement,
- * AC first and refinement, into quantised coefficients kept across scans (natural order, 64 per
- * block at `at`). End-of-band runs live on the component (one per AC scan, which has one component).
+ * AC first and refinement, into quantised coefficients kept across scans (zigzag order, 64 per
+ * block at `at`, so that a band is contiguous). End-of-band runs live on the component (one per AC
+ * scan, which has one component). `last[at >> 6]` is the block's highest nonzero zigzag index, so
+ * that refining a block inside an end-of-band run stops where its nonzero coefficients end.
  */
 import type { BitReader } from './bits.ts';
 import type { FrameComponent, Scan } from './frame.ts';
 import { corrupt } from './limits.ts';
-import { ZIGZAG } from './tables.ts';
 
 /** First DC scan: the DC difference, scaled by 2^low. */
-export function decodeDcFirst(reader: BitReader, component: FrameComponent, scan: Scan, block: Int16Array, at: number): void {
+export function decodeDcFirst(reader: BitReader, component: FrameComponent, scan: Scan, block: Int16Array, at: number, _last: Uint8Array): void {
   const size = reader.decode(component.dcTable!);
   if (size !== 0) component.predictor += reader.signed(size);
   block[at] = component.predictor * (1 << scan.low);
 }
 
 /** DC refinement: one more bit of every DC coefficient. */
-export function decodeDcRefine(reader: BitReader, _component: FrameComponent, scan: Scan, block: Int16Array, at: number): void {
+export function decodeDcRefine(reader: BitReader, _component: FrameComponent, scan: Scan, block: Int16Array, at: number, _last: Uint8Array): void {
   if (reader.bits(1) !== 0) block[at]! |= 1 << scan.low;
 }
 
 /** First AC scan of a band: coefficients start..end, scaled by 2^low, or the block's share of an EOB run. */
-export function decodeAcFirst(reader: BitReader, component: FrameComponent, scan: Scan, block: Int16Array, at: number): void {
+export function decodeAcFirst(reader: BitReader, component: FrameComponent, scan: Scan, block: Int16Array, at: number, last: Uint8Array): void {
   if (component.eobRun > 0) {
     component.eobRun--;
     return;
@@ -41,7 +42,8 @@ export function decodeAcFirst(reader: BitReader, component: FrameComponent, scan
     }
     k += run;
     if (k > 63) throw corrupt('a block has more than 64 coefficients');
-    block[at + ZIGZAG[k]!] = reader.signed(size) * (1 << scan.low);
+    block[at + k] = reader.signed(size) * (1 << scan.low);
+    if (k > last[at >> 6]!) last[at >> 6] = k;
   }
 }
 
@@ -49,7 +51,7 @@ export function decodeAcFirst(reader: BitReader, component: FrameComponent, scan
  * AC refinement (T.81 G.1.2.3): one more bit of every coefficient already nonzero in the band, and
  * newly nonzero coefficients (+-1 at this bit) placed by counting the zero ones they skip.
  */
-export function decodeAcRefine(reader: BitReader, component: FrameComponent, scan: Scan, block: Int16Array, at: number): void {
+export function decodeAcRefine(reader: BitReader, component: FrameComponent, scan: Scan, block: Int16Array, at: number, last: Uint8Array): void {
   const plus = 1 << scan.low;
   const minus = -1 << scan.low;
   const end = scan.end;
@@ -70,21 +72,23 @@ export function decodeAcRefine(reader: BitReader, component: FrameComponent, sca
       }
       // Refine nonzero coefficients on the way; stop at the run-th zero one, where the new one goes.
       for (; k <= end; k++) {
-        const position = at + ZIGZAG[k]!;
-        const coefficient = block[position]!;
+        const coefficient = block[at + k]!;
         if (coefficient !== 0) {
-          if (reader.bits(1) !== 0 && (coefficient & plus) === 0) block[position] = coefficient + (coefficient >= 0 ? plus : minus);
+          if (reader.bits(1) !== 0 && (coefficient & plus) === 0) block[at + k] = coefficient + (coefficient >= 0 ? plus : minus);
         } else if (--run < 0) break;
       }
-      if (value !== 0 && k <= end) block[at + ZIGZAG[k]!] = value;
+      if (value !== 0 && k <= end) {
+        block[at + k] = value;
+        if (k > last[at >> 6]!) last[at >> 6] = k;
+      }
     }
   }
   if (component.eobRun > 0) {
     // Inside an end-of-band run: only the refinement bits of the nonzero coefficients remain.
-    for (; k <= end; k++) {
-      const position = at + ZIGZAG[k]!;
-      const coefficient = block[position]!;
-      if (coefficient !== 0 && reader.bits(1) !== 0 && (coefficient & plus) === 0) block[position] = coefficient + (coefficient >= 0 ? plus : minus);
+    const stop = Math.min(end, last[at >> 6]!);
+    for (; k <= stop; k++) {
+      const coefficient = block[at + k]!;
+      if (coefficient !== 0 && reader.bits(1) !== 0 && (coefficient & plus) === 0) block[at + k] = coefficient + (coefficient >= 0 ? plus : minus);
     }
     component.eobRun--;
   }
