@@ -7,9 +7,12 @@ import { corrupt } from './limits.ts';
 import { LOOKUP_BITS, type HuffmanTable } from './tables.ts';
 
 export class BitReader {
-  /** Unread bits, most significant first; only the top `count` bits are valid. */
-  private buffer = 0;
-  private count = 0;
+  /**
+   * Unread bits, most significant first; only the top `count` bits are valid. Public for the
+   * sequential block loop, which keeps them in locals between refills.
+   */
+  buffer = 0;
+  count = 0;
   /** Zero bits fed after the data ran out: consuming any of them means the data is truncated. */
   private padding = 0;
   private atMarker = false;
@@ -21,7 +24,7 @@ export class BitReader {
   ) {}
 
   /** Loads bytes until at least 25 bits are buffered. */
-  private fill(): void {
+  fill(): void {
     const bytes = this.bytes;
     let { buffer, count, position } = this;
     while (count <= 24) {
@@ -69,19 +72,6 @@ export class BitReader {
       }
     }
     throw corrupt(`an invalid Huffman code before byte ${this.position}`);
-  }
-
-  /**
-   * Decodes a whole AC coefficient (code and magnitude) by one lookup in `table.coefficients` when
-   * it fits: returns that entry, or 0 with nothing consumed, for the caller to take the long way.
-   */
-  coefficient(table: HuffmanTable): number {
-    if (this.count < 16) this.fill();
-    const entry = table.coefficients[this.buffer >>> (32 - LOOKUP_BITS)]!;
-    const used = entry & 15;
-    this.buffer <<= used;
-    this.count -= used;
-    return entry;
   }
 
   /** Reads `n` (1..16) bits as an unsigned number. */

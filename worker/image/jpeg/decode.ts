@@ -135,7 +135,7 @@ function decodeScan(state: Decoding, scan: Scan, from: number): number {
       if (component !== luma) return decodeSequentialBlock(reader, component, scratch, 0);
       decodeSequentialBlock(reader, component, block, keep);
       inverseDct(block, 0, quant!, size, plane, row * size * stride + column * size, stride);
-      block.fill(0);
+      for (let k = 0; k < keep; k++) block[ZIGZAG[k]!] = 0;
     });
   } else {
     const decodeBlock = scan.start === 0 ? (scan.high === 0 ? decodeDcFirst : decodeDcRefine) : scan.high === 0 ? decodeAcFirst : decodeAcRefine;

@@ -6,38 +6,56 @@
 import type { BitReader } from './bits.ts';
 import type { FrameComponent } from './frame.ts';
 import { corrupt } from './limits.ts';
-import { ZIGZAG } from './tables.ts';
+import { LOOKUP_BITS, ZIGZAG } from './tables.ts';
 
 /**
  * Decodes one block, writing the quantised coefficients of zigzag index < `keep` into `block` (natural
- * order; the caller clears it afterwards). `keep` = 0 only skips the block.
+ * order; the caller clears them afterwards). `keep` = 0 only skips the block.
+ * The common coefficients (code and magnitude within LOOKUP_BITS) are read straight from the bit
+ * buffer, held in locals; the others go through the reader.
  */
 export function decodeSequentialBlock(reader: BitReader, component: FrameComponent, block: Int16Array, keep: number): void {
   const dcSize = reader.decode(component.dcTable!);
   if (dcSize !== 0) component.predictor += reader.signed(dcSize);
   if (keep > 0) block[0] = component.predictor;
   const acTable = component.acTable!;
+  const wholes = acTable.coefficients;
+  let buffer = reader.buffer;
+  let count = reader.count;
   for (let k = 1; k < 64; ) {
-    const whole = reader.coefficient(acTable);
+    if (count < 16) {
+      reader.buffer = buffer;
+      reader.count = count;
+      reader.fill();
+      buffer = reader.buffer;
+      count = reader.count;
+    }
+    const whole = wholes[buffer >>> (32 - LOOKUP_BITS)]!;
     if (whole !== 0) {
+      buffer <<= whole & 15;
+      count -= whole & 15;
       k += (whole >> 4) & 15;
       if (k > 63) throw corrupt('a block has more than 64 coefficients');
       if (k < keep) block[ZIGZAG[k]!] = whole >> 12;
       k++;
       continue;
     }
+    reader.buffer = buffer;
+    reader.count = count;
     const symbol = reader.decode(acTable);
     const size = symbol & 15;
     const run = symbol >> 4;
-    if (size === 0) {
-      if (run !== 15) return; // end of block
-      k += 16; // sixteen zeros
-      continue;
+    if (size === 0) k += run === 15 ? 16 : 64; // sixteen zeros, or the end of the block
+    else {
+      k += run;
+      if (k > 63) throw corrupt('a block has more than 64 coefficients');
+      if (k < keep) block[ZIGZAG[k]!] = reader.signed(size);
+      else reader.skip(size);
+      k++;
     }
-    k += run;
-    if (k > 63) throw corrupt('a block has more than 64 coefficients');
-    if (k < keep) block[ZIGZAG[k]!] = reader.signed(size);
-    else reader.skip(size);
-    k++;
+    buffer = reader.buffer;
+    count = reader.count;
   }
+  reader.buffer = buffer;
+  reader.count = count;
 }
