@@ -48,12 +48,16 @@ export function frameOf(header: JpegHeader): Frame {
   const vMax = Math.max(...header.components.map((c) => c.v));
   const mcusWide = Math.ceil(header.width / (8 * hMax));
   const mcusHigh = Math.ceil(header.height / (8 * vMax));
-  const components = header.components.map((c) => ({
-    ...c,
-    blocksWide: Math.ceil(Math.ceil((header.width * c.h) / hMax) / 8),
-    blocksHigh: Math.ceil(Math.ceil((header.height * c.v) / vMax) / 8),
-    paddedWide: mcusWide * c.h,
-    paddedHigh: mcusHigh * c.v,
+  // Listed field by field (not spread): one literal map for every component of every image keeps V8's code stable.
+  const components = header.components.map(({ id, h, v, quantTable }): FrameComponent => ({
+    id,
+    h,
+    v,
+    quantTable,
+    blocksWide: Math.ceil(Math.ceil((header.width * h) / hMax) / 8),
+    blocksHigh: Math.ceil(Math.ceil((header.height * v) / vMax) / 8),
+    paddedWide: mcusWide * h,
+    paddedHigh: mcusHigh * v,
     dcTable: undefined,
     acTable: undefined,
     predictor: 0,
