@@ -23,6 +23,7 @@ export interface FrameComponent extends JpegComponent {
   eobRun: number;
 }
 
+/** The frame header's geometry: its size, its components' block grids and the MCU grid of interleaved scans. */
 export interface Frame {
   width: number;
   height: number;
@@ -43,6 +44,7 @@ export interface Scan {
   low: number;
 }
 
+/** Lays out the block grids of a frame (T.81 A.2.4): MCUs of hMax x vMax blocks, components sampled down from there. */
 export function frameOf(header: JpegHeader): Frame {
   const hMax = Math.max(...header.components.map((c) => c.h));
   const vMax = Math.max(...header.components.map((c) => c.v));
