@@ -3,7 +3,7 @@
  * JPEG SOFn), so that size limits can be enforced before a single pixel is decoded.
  */
 import { Problem } from '../http/problem.ts';
-import { readExifOrientation } from './orientation.ts';
+import { readJpegHeader } from './jpeg/header.ts';
 
 /** The image formats this service decodes, named by their media types. */
 export type ImageType = 'image/png' | 'image/jpeg';
@@ -68,7 +68,7 @@ export function sniffImage(bytes: Uint8Array): ImageHeader {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Compare only the bytes present: a body that stops inside a signature is a truncated image, not an unknown format.
   if (bytes.subarray(0, PNG_SIGNATURE.length).every((b, i) => b === PNG_SIGNATURE[i])) return readPngHeader(bytes, view);
-  if (bytes.subarray(0, 2).every((b, i) => b === JPEG_SOI[i])) return readJpegHeader(bytes, view);
+  if (bytes.subarray(0, 2).every((b, i) => b === JPEG_SOI[i])) return sniffJpeg(bytes);
   throw new Problem(415, 'Unsupported Media Type', `Expected a PNG or JPEG image, but the bytes are ${describeBytes(bytes)}.`);
 }
 
@@ -98,54 +98,8 @@ function readPngHeader(bytes: Uint8Array, view: DataView): ImageHeader {
   return { type: 'image/png', width, height, bitDepth, colorType: colorType.name, interlaced: interlace === 1, orientation: 1 };
 }
 
-/** SOFn markers jpeg-js decodes: baseline, extended sequential and progressive Huffman DCT. */
-const SUPPORTED_SOF = new Set([0xc0, 0xc1, 0xc2]);
-/** The other SOFn markers (lossless, hierarchical, arithmetic coding); 0xc4, 0xc8, 0xcc are DHT, JPG, DAC. */
-const UNSUPPORTED_SOF = new Set([0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
-const JPEG_COLOR_TYPES: Record<number, ImageHeader['colorType']> = { 1: 'gray', 3: 'rgb', 4: 'cmyk' };
-
-/** Walks the marker segments up to the first SOFn (JPEG T.81 B.1.1), noting an EXIF orientation on the way. */
-function readJpegHeader(bytes: Uint8Array, view: DataView): ImageHeader {
-  let offset = 2;
-  let orientation = 1;
-  for (;;) {
-    if (offset + 4 > bytes.length) throw corrupt('JPEG', 'it ends before the frame header');
-    if (bytes[offset] !== 0xff) throw corrupt('JPEG', `expected a marker at byte ${offset}`);
-    const marker = view.getUint8(offset + 1);
-    // 0xFF fill bytes may precede any marker; TEM and RSTn stand alone without a length.
-    if (marker === 0xff) {
-      offset += 1;
-      continue;
-    }
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      offset += 2;
-      continue;
-    }
-    if (marker === 0xd8 || marker === 0xd9 || marker === 0xda) {
-      throw corrupt('JPEG', 'no frame header (SOFn) before the image data');
-    }
-    const length = view.getUint16(offset + 2);
-    if (length < 2) throw corrupt('JPEG', `invalid segment length at byte ${offset}`);
-    if (UNSUPPORTED_SOF.has(marker)) {
-      throw new Problem(415, 'Unsupported Media Type', 'Only baseline and progressive Huffman-coded JPEG images are supported (this one is lossless, hierarchical or arithmetic-coded).');
-    }
-    if (SUPPORTED_SOF.has(marker)) return { ...readSof(bytes, view, offset + 4, length), orientation };
-    if (marker === 0xe1) orientation = readExifOrientation(bytes.subarray(offset + 4, offset + 2 + length)) ?? orientation;
-    offset += 2 + length;
-  }
-}
-
-function readSof(bytes: Uint8Array, view: DataView, at: number, length: number): Omit<ImageHeader, 'orientation'> {
-  if (length < 8 || at + 6 > bytes.length) throw corrupt('JPEG', 'it ends inside the frame header');
-  const bitDepth = view.getUint8(at);
-  const height = view.getUint16(at + 1);
-  const width = view.getUint16(at + 3);
-  const components = view.getUint8(at + 5);
-  // Height 0 means "defined later by a DNL marker", which jpeg-js does not implement.
-  if (width === 0 || height === 0) throw corrupt('JPEG', `the frame header declares an invalid size ${width}x${height}`);
-  const colorType = JPEG_COLOR_TYPES[components];
-  if (bitDepth !== 8 || !colorType) {
-    throw new Problem(415, 'Unsupported Media Type', `Only 8-bit JPEG images with 1, 3 or 4 components are supported (this one has ${bitDepth}-bit samples and ${components} components).`);
-  }
-  return { type: 'image/jpeg', width, height, bitDepth, colorType, interlaced: false };
+/** The JPEG header (jpeg/header.ts) in this module's terms. */
+function sniffJpeg(bytes: Uint8Array): ImageHeader {
+  const { width, height, orientation, components } = readJpegHeader(bytes);
+  return { type: 'image/jpeg', width, height, bitDepth: 8, colorType: components.length === 1 ? 'gray' : 'rgb', interlaced: false, orientation };
 }

@@ -1,0 +1,61 @@
+/**
+ * Sequential (baseline and extended) Huffman decoding of one block (T.81 F.2.2): every coefficient
+ * is decoded, because the next block's codes start after them, but only the low frequencies the
+ * chosen scale needs are kept.
+ */
+import type { BitReader } from './bits.ts';
+import type { FrameComponent } from './frame.ts';
+import { corrupt } from './limits.ts';
+import { LOOKUP_BITS, ZIGZAG } from './tables.ts';
+
+/**
+ * Decodes one block, writing the quantised coefficients of zigzag index < `keep` into `block` (natural
+ * order; the caller clears them afterwards). `keep` = 0 only skips the block.
+ * The common coefficients (code and magnitude within LOOKUP_BITS) are read straight from the bit
+ * buffer, held in locals; the others go through the reader.
+ */
+export function decodeSequentialBlock(reader: BitReader, component: FrameComponent, block: Int16Array, keep: number): void {
+  const dcSize = reader.decode(component.dcTable!);
+  if (dcSize !== 0) component.predictor += reader.signed(dcSize);
+  if (keep > 0) block[0] = component.predictor;
+  const acTable = component.acTable!;
+  const wholes = acTable.coefficients;
+  let buffer = reader.buffer;
+  let count = reader.count;
+  for (let k = 1; k < 64; ) {
+    if (count < 16) {
+      reader.buffer = buffer;
+      reader.count = count;
+      reader.fill();
+      buffer = reader.buffer;
+      count = reader.count;
+    }
+    const whole = wholes[buffer >>> (32 - LOOKUP_BITS)]!;
+    if (whole !== 0) {
+      buffer <<= whole & 15;
+      count -= whole & 15;
+      k += (whole >> 4) & 15;
+      if (k > 63) throw corrupt('a block has more than 64 coefficients');
+      if (k < keep) block[ZIGZAG[k]!] = whole >> 12;
+      k++;
+      continue;
+    }
+    reader.buffer = buffer;
+    reader.count = count;
+    const symbol = reader.decode(acTable);
+    const size = symbol & 15;
+    const run = symbol >> 4;
+    if (size === 0) k += run === 15 ? 16 : 64; // sixteen zeros, or the end of the block
+    else {
+      k += run;
+      if (k > 63) throw corrupt('a block has more than 64 coefficients');
+      if (k < keep) block[ZIGZAG[k]!] = reader.signed(size);
+      else reader.skip(size);
+      k++;
+    }
+    buffer = reader.buffer;
+    count = reader.count;
+  }
+  reader.buffer = buffer;
+  reader.count = count;
+}
