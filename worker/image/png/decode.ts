@@ -1,15 +1,15 @@
 /**
  * Decodes a PNG to downsampled luma in one streaming pass: the IDAT data is inflated slice by slice
- * (fflate), each row is unfiltered, turned to luma and added to k x k block sums as it arrives, so
+ * (fflate; small images in one go), each row is unfiltered, turned to luma and added to k x k block sums as it arrives, so
  * memory stays at two rows plus the small output whatever the image size.
  */
-import { Unzlib } from 'fflate';
 import { Problem } from '../../http/problem.ts';
 import type { GrayImage } from '../gray.ts';
 import { Adler32 } from './adler32.ts';
 import { AreaGrid, downscaleFactor } from './area.ts';
 import { corruptPng, type PngHeader } from './header.ts';
-import { pushImageData, sliceBytes } from './idat.ts';
+import { pushImageData } from './idat.ts';
+import { createInflater } from './inflate.ts';
 import { rowToLuma } from './luma.ts';
 import { imagePasses } from './passes.ts';
 import { RowAssembler } from './rows.ts';
@@ -34,11 +34,11 @@ export function decodePng(bytes: Uint8Array, header: PngHeader, longSide: number
   const adler = new Adler32();
   let trailer: number;
   try {
-    const inflater = new Unzlib((chunk) => {
+    const { sink, slice } = createInflater(header.compressedBytes, inflatedBytes, (chunk) => {
       adler.update(chunk);
       rows.write(chunk);
     });
-    trailer = pushImageData(bytes, header.dataOffset, inflater, sliceBytes(inflatedBytes));
+    trailer = pushImageData(bytes, header.dataOffset, sink, slice);
   } catch (error) {
     if (error instanceof Problem) throw error;
     throw corruptPng(`its compressed image data is invalid (${error instanceof Error ? error.message : String(error)})`);

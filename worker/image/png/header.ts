@@ -48,6 +48,8 @@ export interface PngHeader {
   transparency: Uint8Array | null;
   /** Byte offset of the first IDAT chunk; the IDAT chunks that follow it carry the zlib stream. */
   dataOffset: number;
+  /** Bytes of zlib stream in the IDAT chunks. */
+  compressedBytes: number;
   /** Bytes the zlib stream must inflate to, as the size and format imply. */
   inflatedBytes: number;
 }
@@ -133,7 +135,7 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
   if (header!.colorType === 'palette' && !header!.palette) throw corruptPng('its colour type is palette, but it has no PLTE chunk');
   if (header!.colorType !== 'palette') header!.palette = null; // a suggested palette for an RGB image: not needed
   checkCost(header!.inflatedBytes, compressedBytes);
-  return { ...header!, dataOffset };
+  return { ...header!, dataOffset, compressedBytes };
 }
 
 function readIhdr(data: Uint8Array): PngHeader {
@@ -152,7 +154,7 @@ function readIhdr(data: Uint8Array): PngHeader {
   const inflatedBytes = inflatedSize(imagePasses(width, height, color.channels * bitDepth!, interlaced));
   return {
     type: 'image/png', width, height, orientation: 1, bitDepth: bitDepth!, colorType: color.name, channels: color.channels,
-    interlaced, palette: null, transparency: null, dataOffset: -1, inflatedBytes,
+    interlaced, palette: null, transparency: null, dataOffset: -1, compressedBytes: 0, inflatedBytes,
   };
 }
 
