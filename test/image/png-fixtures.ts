@@ -6,6 +6,7 @@
  */
 import { crc32, deflateSync } from 'node:zlib';
 import { decode as fastPngDecode } from 'fast-png';
+import { Problem } from '../../worker/http/problem.ts';
 import type { GrayImage } from '../../worker/image/gray.ts';
 
 export const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -14,6 +15,11 @@ export type ColorName = keyof typeof COLOR_CODES;
 const CHANNELS: Record<ColorName, number> = { gray: 1, rgb: 3, palette: 1, 'gray-alpha': 2, rgba: 4 };
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
+  return concatAll(parts);
+}
+
+/** concat for more parts than a call can spread. */
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) (out.set(p, at), (at += p.length));
@@ -129,7 +135,7 @@ export function encode(image: RawImage, options: EncodeOptions = {}): Uint8Array
   const zlib = deflateSync(filteredData(image, options.interlaced ?? false, options.filterOf));
   const size = options.idatSize ?? zlib.length;
   const idats = Array.from({ length: Math.ceil(zlib.length / size) }, (_, k) => chunk('IDAT', zlib.subarray(k * size, (k + 1) * size)));
-  return concat(SIGNATURE, ihdr(image.width, image.height, image.color, image.depth, options.interlaced), ...(options.before ?? []), ...idats, chunk('IEND'));
+  return concatAll([SIGNATURE, ihdr(image.width, image.height, image.color, image.depth, options.interlaced), ...(options.before ?? []), ...idats, chunk('IEND')]);
 }
 
 /** A palette of `entries` colours. */
@@ -181,4 +187,15 @@ export function reference(bytes: Uint8Array, k: number): GrayImage {
     }
   }
   return { width: w, height: h, data };
+}
+
+/** The Problem `fn` throws; fails on anything else or nothing. */
+export function problemOf(fn: () => unknown): Problem {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof Problem) return error;
+    throw new Error(`expected a Problem, got ${String(error)}`);
+  }
+  throw new Error('expected a Problem, but nothing was thrown');
 }

@@ -41,7 +41,17 @@ export class AreaGrid {
       for (let i = 0, x = x0; i < count; i++, x += dx) this.data[rowStart + x] = luma[i]!;
       return;
     }
-    // Walk the columns with the block index and its right edge instead of dividing per pixel.
+    if (dx === 1) {
+      // A plain row: sum each block's run of pixels locally, one store per block.
+      for (let block = Math.floor(x0 / k), i = 0; i < count; block++) {
+        const end = Math.min(count, (block + 1) * k - x0);
+        let sum = 0;
+        for (; i < end; i++) sum += luma[i]!;
+        sums[rowStart + block] = sums[rowStart + block]! + sum;
+      }
+      return;
+    }
+    // An Adam7 pass row: walk the block index and its right edge instead of dividing per pixel.
     let block = Math.floor(x0 / k);
     let edge = (block + 1) * k;
     for (let i = 0, x = x0; i < count; i++, x += dx) {

@@ -13,18 +13,20 @@ export const MAX_PNG_CHUNKS = 16_384;
 /** Most bytes of ancillary chunks (metadata: text, ICC profile, EXIF...), which are checked but never used. */
 export const MAX_PNG_ANCILLARY_BYTES = 1 << 20;
 /**
- * Most bytes the image data may inflate to: about 120 ms of decoding in workerd at the slowest
- * measured rate (see bench/png-decode.ts), e.g. 2048x1536 RGB (9.4 MB) fits, 16-bit RGBA at that size does not.
+ * Most decoding work a PNG may demand, counted as inflated bytes + pixels (measured in Node on a
+ * shared 2-core machine, bench/png-decode.ts: ~25 ns per inflated byte of incompressible data, ~10
+ * for compressible data plus ~7 per pixel): about 120 ms at the slowest rate. 1024x1024 RGBA fits
+ * (5.2 M); 2048x1536 RGB (12.6 M, ~200 ms) does not.
  */
-export const MAX_PNG_INFLATED_BYTES = 24 << 20;
+export const MAX_PNG_DECODE_WORK = 6 << 20;
 /**
- * Image data may inflate to more than this many times its compressed size only below
- * MIN_PNG_RATIO_CHECKED_BYTES: a tiny file declaring megabytes of flat colour is refused
- * before it costs more than ~50 ms. Real photos and screenshots compress far less than this.
+ * Work up to which any compression ratio is accepted: ~40-50 ms of decoding highly compressible
+ * data. Above it the image data may inflate to at most MAX_PNG_COMPRESSION_RATIO times its
+ * compressed size, so a tiny file declaring megabytes of flat colour cannot cost more.
  */
+export const PNG_RATIO_FREE_WORK = 4 << 20;
+/** See PNG_RATIO_FREE_WORK. Photos compress ~2:1, screenshots and product shots on white ~10-50:1. */
 export const MAX_PNG_COMPRESSION_RATIO = 128;
-/** Inflated size up to which any compression ratio is accepted (~50 ms of decoding at the slowest rate). */
-export const MIN_PNG_RATIO_CHECKED_BYTES = 8 << 20;
 
 /** PNG colour types by name. */
 export type PngColorType = 'gray' | 'gray-alpha' | 'rgb' | 'rgba' | 'palette';
@@ -134,7 +136,7 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
   if (dataOffset < 0) throw corruptPng('it has no IDAT chunk');
   if (header!.colorType === 'palette' && !header!.palette) throw corruptPng('its colour type is palette, but it has no PLTE chunk');
   if (header!.colorType !== 'palette') header!.palette = null; // a suggested palette for an RGB image: not needed
-  checkCost(header!.inflatedBytes, compressedBytes);
+  checkCost(header!, compressedBytes);
   return { ...header!, dataOffset, compressedBytes };
 }
 
@@ -184,15 +186,17 @@ function checkTransparency(header: PngHeader, data: Uint8Array, afterData: boole
   return data;
 }
 
-/** Refuses image data whose inflated size is over the cap, or too large for the bytes that carry it. */
-function checkCost(inflatedBytes: number, compressedBytes: number): void {
-  if (inflatedBytes > MAX_PNG_INFLATED_BYTES) {
-    throw tooCostly(`its image data inflates to ${inflatedBytes} bytes; the limit is ${MAX_PNG_INFLATED_BYTES}`);
+/** Refuses image data whose decoding would be too much work, or too much for the bytes that carry it. */
+function checkCost(header: PngHeader, compressedBytes: number): void {
+  const { inflatedBytes } = header;
+  const work = inflatedBytes + header.width * header.height;
+  if (work > MAX_PNG_DECODE_WORK) {
+    throw tooCostly(`${header.width}x${header.height} pixels whose image data inflates to ${inflatedBytes} bytes make ${work} units of work (bytes + pixels); the limit is ${MAX_PNG_DECODE_WORK}`);
   }
-  if (inflatedBytes > MIN_PNG_RATIO_CHECKED_BYTES && inflatedBytes > MAX_PNG_COMPRESSION_RATIO * compressedBytes) {
+  if (work > PNG_RATIO_FREE_WORK && inflatedBytes > MAX_PNG_COMPRESSION_RATIO * compressedBytes) {
     throw tooCostly(
-      `its ${compressedBytes} bytes of image data would inflate to ${inflatedBytes}, more than ${MAX_PNG_COMPRESSION_RATIO} times as many` +
-        ` (allowed only up to ${MIN_PNG_RATIO_CHECKED_BYTES} inflated bytes)`,
+      `its ${compressedBytes} bytes of image data would inflate to ${inflatedBytes}, more than ${MAX_PNG_COMPRESSION_RATIO} times as many,` +
+        ` which is accepted only up to ${PNG_RATIO_FREE_WORK} units of work (bytes + pixels; this image makes ${work})`,
     );
   }
 }

@@ -20,7 +20,7 @@ const IDAT = 0x49444154;
  * 16 KB keeps fflate's per-push overhead (a 160 KB output buffer) small for large images.
  */
 export function sliceBytes(inflatedBytes: number): number {
-  return Math.min(16384, Math.max(1024, Math.ceil(inflatedBytes / 1024)));
+  return Math.min(16384, Math.max(1024, Math.ceil(inflatedBytes / 64)));
 }
 
 /**
