@@ -10,9 +10,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { deflateSync, gunzipSync } from 'node:zlib';
 import { decode as fastPngDecode, encode as fastPngEncode } from 'fast-png';
 import sharp from 'sharp';
-import { chunk, concat, encode, ihdr, rawImage, SIGNATURE } from '../test/image/png-fixtures.ts';
+import { chunk, concat, concatAll, encode, ihdr, rawImage, SIGNATURE } from '../test/image/png-fixtures.ts';
 import { Problem } from '../worker/http/problem.ts';
 import { DECODE_LONG_SIDE } from '../worker/image/gray.ts';
+import { Adler32 } from '../worker/image/png/adler32.ts';
+import { crc32 } from '../worker/image/png/crc32.ts';
 import { decodePng } from '../worker/image/png/decode.ts';
 import { readPngHeader } from '../worker/image/png/header.ts';
 import { median, round } from './stats.ts';
@@ -24,17 +26,26 @@ async function photo(width: number, height: number, sixteenBitRgba = false): Pro
   return new Uint8Array(await (sixteenBitRgba ? image.ensureAlpha(0.8).toColourspace('rgb16') : image).png().toBuffer());
 }
 
-/** Replaces the single IDAT chunk of `png` with chunks of `size` bytes. */
-function splitIdat(png: Uint8Array, size: number): Uint8Array {
-  const header = readPngHeader(png);
-  const data = png.subarray(header.dataOffset + 8, header.dataOffset + 8 + header.compressedBytes);
+/** Re-cuts the image data of `png` (libpng writes 8 KB IDAT chunks) into `count` IDAT chunks. */
+function splitIdat(png: Uint8Array, count: number): Uint8Array {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  const start = readPngHeader(png).dataOffset;
+  const payloads: Uint8Array[] = [];
+  let end = start;
+  for (; view.getUint32(end + 4) === 0x49444154; end += 12 + view.getUint32(end)) payloads.push(png.subarray(end + 8, end + 8 + view.getUint32(end)));
+  const data = concatAll(payloads);
+  const size = Math.ceil(data.length / count);
   const pieces = Array.from({ length: Math.ceil(data.length / size) }, (_, k) => chunk('IDAT', data.subarray(k * size, (k + 1) * size)));
-  return concat(png.subarray(0, header.dataOffset), ...pieces, chunk('IEND'));
+  return concatAll([png.subarray(0, start), ...pieces, png.subarray(end)]);
 }
 
-/** A `width` x `height` 8-bit gray image of zeros: the most compressible image data there is. */
-const flat = (width: number, height: number) =>
-  concat(SIGNATURE, ihdr(width, height, 'gray', 8), chunk('IDAT', deflateSync(new Uint8Array(height * (width + 1)), { level: 9 })), chunk('IEND'));
+/** An 8-bit image of zeros, every row with filter type `filter`: the most compressible image data there is. */
+function flat(width: number, height: number, filter: number, color: 'gray' | 'rgb' = 'gray'): Uint8Array {
+  const rowBytes = width * (color === 'rgb' ? 3 : 1);
+  const data = new Uint8Array(height * (rowBytes + 1));
+  for (let y = 0; y < height; y++) data[y * (rowBytes + 1)] = filter;
+  return concat(SIGNATURE, ihdr(width, height, color, 8), chunk('IDAT', deflateSync(data, { level: 9 })), chunk('IEND'));
+}
 
 const fashion = () => {
   const idx = gunzipSync(readFileSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'));
@@ -45,10 +56,11 @@ const CASES: Record<string, () => Uint8Array | Promise<Uint8Array>> = {
   'Fashion-MNIST 28x28 gray': fashion,
   '512x512 RGB': () => photo(512, 512),
   '512x512 RGBA 16-bit': () => photo(512, 512, true),
+  '1280x960 RGB (4.9 M work, under the cap)': () => photo(1280, 960),
   '2048x1536 RGB': () => photo(2048, 1536),
-  '2800x2800 RGB (23.5 MB inflated, near the cap)': () => photo(2800, 2800),
-  'flat 2800x2800 gray (7.8 MB from 8 KB, under the ratio floor)': () => flat(2800, 2800),
-  'flat 4096x4096 gray (16.8 MB from 16 KB)': () => flat(4096, 4096),
+  'flat 1440x1440 gray (2 MB from 2 KB, under the ratio-free work)': () => flat(1440, 1440, 0),
+  'flat 1000x1000 RGB, Paeth rows (4 M work, the ratio-free most)': () => flat(1000, 1000, 4, 'rgb'),
+  'flat 4096x4096 gray (16.8 MB from 16 KB)': () => flat(4096, 4096, 0),
   'iCCP zlib bomb (512 MB) in a 512x512 RGB': async () => {
     const png = await photo(512, 512);
     const profile = concat(new TextEncoder().encode('bomb\0\0'), deflateSync(new Uint8Array(512 << 20), { level: 9 }));
@@ -58,8 +70,8 @@ const CASES: Record<string, () => Uint8Array | Promise<Uint8Array>> = {
     const png = fashion();
     return concat(png.subarray(0, 33), ihdr(20000, 20000, 'rgba', 16), png.subarray(33));
   },
-  '512x512 RGB in 262,000 IDAT chunks': async () => splitIdat(await photo(512, 512), Math.ceil(readPngHeader(await photo(512, 512)).compressedBytes / 262_000)),
-  '512x512 RGB in 16,000 IDAT chunks': async () => splitIdat(await photo(512, 512), Math.ceil(readPngHeader(await photo(512, 512)).compressedBytes / 16_000)),
+  '512x512 RGB in 262,000 IDAT chunks': async () => splitIdat(await photo(512, 512), 262_000),
+  '512x512 RGB in 16,000 IDAT chunks': async () => splitIdat(await photo(512, 512), 16_000),
   'PLTE with 1.4 million entries': () => {
     const image = rawImage(64, 64, 'palette', 8, 1);
     return encode(image, { before: [chunk('PLTE', new Uint8Array(3 * 1_400_000).fill(7))] });
@@ -104,8 +116,24 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
   return (user + system) / 1000;
 };
 
+/** Throughput of the two checksums over 4 MiB (the largest body): MB per CPU second, median of 9. */
+function checksumRates(): Record<string, number> {
+  const data = Uint8Array.from({ length: 4 << 20 }, (_, i) => (i * 2654435761) >>> 24);
+  const rate = (run: () => void) => {
+    const samples = Array.from({ length: 9 }, () => {
+      const start = process.cpuUsage();
+      run();
+      return data.length / 1e6 / (cpuMs(start) / 1000);
+    });
+    return round(median(samples));
+  };
+  return { crc32MBps: rate(() => crc32(data, 0, data.length)), adler32MBps: rate(() => new Adler32().update(data)) };
+}
+
 /** Parent: every case with both decoders, each in a child process. */
 function main(): void {
+  const checksums = checksumRates();
+  console.log(`CRC-32: ${checksums.crc32MBps} MB/s, Adler-32: ${checksums.adler32MBps} MB/s (CPU time)`);
   const results = [];
   for (const caseName of Object.keys(CASES)) {
     const row: Record<string, unknown> = { case: caseName };
@@ -117,7 +145,7 @@ function main(): void {
     console.error(`[png-decode] ${caseName} done`);
   }
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync('bench-results/png-decode.json', JSON.stringify({ date: new Date().toISOString(), longSide: DECODE_LONG_SIDE, results }, null, 2));
+  writeFileSync('bench-results/png-decode.json', JSON.stringify({ date: new Date().toISOString(), longSide: DECODE_LONG_SIDE, checksums, results }, null, 2));
   const cell = (r: { cpuMs: number; peakMB: number; outcome: string }) => `${r.cpuMs} ms, +${r.peakMB} MB, ${r.outcome.slice(0, 60)}`;
   console.log('| case | file bytes | streaming: CPU median, peak RSS growth, outcome | fast-png: same |\n|---|---|---|---|');
   for (const r of results as { case: string; streaming: { bytes: number } & Parameters<typeof cell>[0]; 'fast-png': Parameters<typeof cell>[0] }[]) {
