@@ -125,6 +125,8 @@ describe('how much work a file may demand', () => {
     expect(refusal(craft(ihdr(20000, 20000, 'rgba', 16), new Uint8Array(10)))).toEqual({ status: 413, detail: expect.stringMatching(/20000x20000 pixels .* the limit is/) });
     expect(refusal(craft(ihdr(0x7fffffff, 0x7fffffff, 'gray', 1), new Uint8Array(10))).status).toBe(413);
     expect(refusal(craft(ihdr(1, 2 ** 31, 'gray', 1), new Uint8Array(10))).status).toBe(400); // over PNG's 2^31 - 1
+    // From IHDR alone: nothing after it is read.
+    expect(refusal(concat(SIGNATURE, ihdr(100_000, 100_000, 'rgb', 8), new Uint8Array([1, 2, 3]))).status).toBe(413);
   });
 
   it('a tiny file declaring megabytes of flat colour: accepted below the ratio-free work, 413 above', () => {

@@ -13,10 +13,10 @@ export const MAX_PNG_CHUNKS = 16_384;
 /** Most bytes of ancillary chunks (metadata: text, ICC profile, EXIF...), which are checked but never used. */
 export const MAX_PNG_ANCILLARY_BYTES = 1 << 20;
 /**
- * Most decoding work a PNG may demand, counted as inflated bytes + pixels (measured in Node on a
- * shared 2-core machine, bench/png-decode.ts: ~25 ns per inflated byte of incompressible data, ~10
- * for compressible data plus ~7 per pixel): about 120 ms at the slowest rate. 1024x1024 RGBA fits
- * (5.2 M); 2048x1536 RGB (12.6 M, ~200 ms) does not.
+ * Most decoding work a PNG may demand, counted as inflated bytes + pixels, checked at IHDR. Measured
+ * in Node on a shared 2-core machine (bench/png-decode.ts): ~20-25 ns per inflated byte of noisy
+ * photo data, ~10 ns per byte of compressible data plus ~7 ns per pixel. So about 120 ms at the
+ * slowest rate: a noisy 1280x960 RGB photo (4.9 M) took 82 ms; 2048x1536 RGB (12.6 M) is refused.
  */
 export const MAX_PNG_DECODE_WORK = 6 << 20;
 /**
@@ -83,11 +83,21 @@ export function corruptPng(why: string): Problem {
 const tooCostly = (why: string): Problem => contentTooLarge(`the PNG image would cost too much to decode: ${why}`);
 
 const chunkName = (code: number): string => String.fromCharCode(code >>> 24, (code >>> 16) & 0xff, (code >>> 8) & 0xff, code & 0xff);
-const isLetter = (byte: number): boolean => (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7a;
+/** Chunk types are four ASCII letters (PNG 5.3). */
+function isChunkType(bytes: Uint8Array, at: number): boolean {
+  for (let i = at; i < at + 4; i++) if ((bytes[i]! | 0x20) < 0x61 || (bytes[i]! | 0x20) > 0x7a) return false;
+  return true;
+}
+
+/** Checks the CRC of the chunk at `offset` (ending at `end`) over its type and data. */
+function checkCrc(bytes: Uint8Array, view: DataView, offset: number, end: number): void {
+  if (crc32(bytes, offset + 4, end - 4) !== view.getUint32(end - 4)) throw corruptPng(`the ${chunkName(view.getUint32(offset + 4))} chunk fails its CRC check`);
+}
 
 /**
  * Reads the IHDR chunk and walks every chunk up to IEND, checking their order, lengths and CRCs
- * (IDAT CRCs are left to the decoder, which reads those bytes anyway) and the work decoding would take.
+ * (IDAT CRCs are left to the decoder) and the work decoding would take: the pixels and inflated size
+ * right at IHDR, the compression ratio once the IDAT chunks are counted.
  * @throws Problem 400 for truncated or malformed files, 415 for an unknown critical chunk, 413 when
  *   the chunk count, the metadata or the inflated size is over its cap.
  */
@@ -104,14 +114,14 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
     const length = view.getUint32(offset);
     const code = view.getUint32(offset + 4);
     const end = offset + 12 + length;
-    if (![4, 5, 6, 7].every((i) => isLetter(bytes[offset + i]!))) throw corruptPng(`the chunk at byte ${offset} has an invalid type`);
+    if (!isChunkType(bytes, offset + 4)) throw corruptPng(`the chunk at byte ${offset} has an invalid type`);
     if (length > 0x7fffffff) throw corruptPng(`the ${chunkName(code)} chunk declares a length of ${length} bytes`);
     if (end > bytes.length) throw corruptPng(`the ${chunkName(code)} chunk is cut off (${length} bytes declared, ${bytes.length - offset - 8} present)`);
     if (chunks > MAX_PNG_CHUNKS) throw tooCostly(`it has more than ${MAX_PNG_CHUNKS} chunks`);
-    if (code !== IDAT && crc32(bytes, offset + 4, end - 4) !== view.getUint32(end - 4)) {
-      throw corruptPng(`the ${chunkName(code)} chunk fails its CRC check`);
-    }
     if ((code === IHDR) !== (chunks === 1)) throw corruptPng(chunks === 1 ? 'the first chunk is not IHDR' : 'it has a second IHDR chunk');
+    // IHDR's CRC is checked before its sizes are trusted; the others' after the checks that need
+    // only their type and length, so that an oversized chunk is refused before its bytes are read.
+    if (code === IHDR) checkCrc(bytes, view, offset, end);
     if (dataOffset >= 0 && code !== IDAT) dataEnded = true;
     const data = bytes.subarray(offset + 8, end - 4);
     if (code === IHDR) {
@@ -125,18 +135,22 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
     } else if (code === TRNS) {
       header!.transparency = checkTransparency(header!, data, dataOffset >= 0);
     } else if (code === IEND) {
+      checkCrc(bytes, view, offset, end);
       break;
     } else if (!(bytes[offset + 4]! & 0x20)) {
+      checkCrc(bytes, view, offset, end); // a corrupt type is a 400, not an unknown chunk
       throw unsupportedMediaType(`the PNG image has a critical chunk this decoder does not know: ${chunkName(code)}`);
     } else if ((ancillaryBytes += length) > MAX_PNG_ANCILLARY_BYTES) {
       throw tooCostly(`its metadata chunks hold more than ${MAX_PNG_ANCILLARY_BYTES} bytes`);
     }
+    // IDAT CRCs are left to the decoder, which reads those bytes anyway.
+    if (code !== IHDR && code !== IDAT) checkCrc(bytes, view, offset, end);
     offset = end;
   }
   if (dataOffset < 0) throw corruptPng('it has no IDAT chunk');
   if (header!.colorType === 'palette' && !header!.palette) throw corruptPng('its colour type is palette, but it has no PLTE chunk');
   if (header!.colorType !== 'palette') header!.palette = null; // a suggested palette for an RGB image: not needed
-  checkCost(header!, compressedBytes);
+  checkRatio(header!, compressedBytes);
   return { ...header!, dataOffset, compressedBytes };
 }
 
@@ -145,17 +159,18 @@ function readIhdr(data: Uint8Array): PngHeader {
   const view = new DataView(data.buffer, data.byteOffset, 13);
   const width = view.getUint32(0);
   const height = view.getUint32(4);
-  const [bitDepth, colorCode, compression, filter, interlace] = data.subarray(8) as unknown as number[];
+  const [bitDepth, colorCode, compression, filter, interlace] = [data[8]!, data[9]!, data[10]!, data[11]!, data[12]!];
   if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
     throw corruptPng(`the header declares an invalid size ${width}x${height}`);
   }
-  const color = COLOR_TYPES[colorCode!];
-  if (!color || !color.depths.includes(bitDepth!)) throw corruptPng(`colour type ${colorCode} with bit depth ${bitDepth} is not a valid combination`);
-  if (compression !== 0 || filter !== 0 || interlace! > 1) throw corruptPng('the header names an unknown compression, filter or interlace method');
+  const color = COLOR_TYPES[colorCode];
+  if (!color || !color.depths.includes(bitDepth)) throw corruptPng(`colour type ${colorCode} with bit depth ${bitDepth} is not a valid combination`);
+  if (compression !== 0 || filter !== 0 || interlace > 1) throw corruptPng('the header names an unknown compression, filter or interlace method');
   const interlaced = interlace === 1;
-  const inflatedBytes = inflatedSize(imagePasses(width, height, color.channels * bitDepth!, interlaced));
+  const inflatedBytes = inflatedSize(imagePasses(width, height, color.channels * bitDepth, interlaced));
+  checkWork(width, height, inflatedBytes);
   return {
-    type: 'image/png', width, height, orientation: 1, bitDepth: bitDepth!, colorType: color.name, channels: color.channels,
+    type: 'image/png', width, height, orientation: 1, bitDepth, colorType: color.name, channels: color.channels,
     interlaced, palette: null, transparency: null, dataOffset: -1, compressedBytes: 0, inflatedBytes,
   };
 }
@@ -186,13 +201,21 @@ function checkTransparency(header: PngHeader, data: Uint8Array, afterData: boole
   return data;
 }
 
-/** Refuses image data whose decoding would be too much work, or too much for the bytes that carry it. */
-function checkCost(header: PngHeader, compressedBytes: number): void {
-  const { inflatedBytes } = header;
-  const work = inflatedBytes + header.width * header.height;
+/** Decoding work in the units of MAX_PNG_DECODE_WORK. */
+const workOf = (width: number, height: number, inflatedBytes: number): number => inflatedBytes + width * height;
+
+/** Refuses an image whose decoding would be too much work, from IHDR alone. */
+function checkWork(width: number, height: number, inflatedBytes: number): void {
+  const work = workOf(width, height, inflatedBytes);
   if (work > MAX_PNG_DECODE_WORK) {
-    throw tooCostly(`${header.width}x${header.height} pixels whose image data inflates to ${inflatedBytes} bytes make ${work} units of work (bytes + pixels); the limit is ${MAX_PNG_DECODE_WORK}`);
+    throw tooCostly(`${width}x${height} pixels whose image data inflates to ${inflatedBytes} bytes make ${work} units of work (bytes + pixels); the limit is ${MAX_PNG_DECODE_WORK}`);
   }
+}
+
+/** Refuses image data that would inflate to more than the bytes carrying it justify. */
+function checkRatio(header: PngHeader, compressedBytes: number): void {
+  const { inflatedBytes } = header;
+  const work = workOf(header.width, header.height, inflatedBytes);
   if (work > PNG_RATIO_FREE_WORK && inflatedBytes > MAX_PNG_COMPRESSION_RATIO * compressedBytes) {
     throw tooCostly(
       `its ${compressedBytes} bytes of image data would inflate to ${inflatedBytes}, more than ${MAX_PNG_COMPRESSION_RATIO} times as many,` +
