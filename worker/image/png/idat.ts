@@ -18,9 +18,10 @@ export interface ZlibSink {
 const IDAT = 0x49444154;
 
 /**
- * Compressed bytes per push. Deflate expands at most ~1032:1, so a slice of about a thousandth of
- * the expected output cannot overshoot by much before the row assembler sees the excess and stops;
- * 16 KB keeps fflate's per-push overhead (a 160 KB output buffer) small for large images.
+ * Compressed bytes per push: 1/64 of the expected output, 1 to 16 KB. Deflate expands at most
+ * ~1032:1, so data longer than declared overshoots by at most ~16 times the declared size (at
+ * least 1 MB, at most ~16 MB) before the row assembler sees the excess and stops; 16 KB slices keep
+ * fflate's per-push overhead (its window copy and a fresh 160 KB output buffer) small.
  */
 export function sliceBytes(inflatedBytes: number): number {
   return Math.min(16384, Math.max(1024, Math.ceil(inflatedBytes / 64)));
