@@ -8,10 +8,26 @@ import { decodeAsset } from '../../asset/format.ts';
 import { createNetwork } from '../../asset/network.ts';
 import { Problem } from '../http/problem.ts';
 import { onceUntilSuccess } from '../runtime/once.ts';
-import { ensureBackend } from '../runtime/runtime.ts';
+import { ensureBackend, runtimeInfo, type RuntimeInfo } from '../runtime/runtime.ts';
 import { BUNDLED_ASSETS, resolveModelName } from './registry.ts';
 
 export { runtimeInfo, type RuntimeInfo } from '../runtime/runtime.ts';
+
+/** The runtime's state and what the served models did on it, e.g. for a test's probe. */
+export interface ServingInfo extends RuntimeInfo {
+  /** Models loaded, in load order: each uploaded and run once (its warm-up prediction). */
+  models: string[];
+  /** Predictions run by the loaded models, warm-ups included. */
+  predictions: number;
+}
+
+const loaded: string[] = [];
+let predictions = 0;
+
+/** runtimeInfo() and the served models' share; initialises nothing. */
+export function servingInfo(): ServingInfo {
+  return { ...runtimeInfo(), models: [...loaded], predictions };
+}
 
 /** What a model is, known from its asset alone. */
 export interface ModelDescription {
@@ -66,9 +82,14 @@ async function loadOnBackend(name: string, bytes: ArrayBuffer): Promise<ServedMo
     throw new Error(`bundled asset registered as "${name}" names itself "${asset.name}": fix worker/inference/registry.ts`);
   }
   const network = createNetwork(asset);
+  const predict = (pixels: Float32Array, count: number): Float32Array => {
+    predictions++;
+    return network.predict(pixels, count);
+  };
   // The first prediction packs each layer's weights for XNNPACK and runs its kernels' code for the
   // first time: done here, it is part of loading, not of the first request.
-  network.predict(new Float32Array(PIXELS_PER_IMAGE), 1);
+  predict(new Float32Array(PIXELS_PER_IMAGE), 1);
+  loaded.push(name);
   return Object.freeze({
     name: asset.name,
     version: asset.version,
@@ -76,7 +97,7 @@ async function loadOnBackend(name: string, bytes: ArrayBuffer): Promise<ServedMo
     labels: Object.freeze([...asset.labels]),
     architecture: asset.architecture,
     metadata: asset.metadata,
-    predict: (pixels: Float32Array, count: number) => network.predict(pixels, count),
+    predict,
   });
 }
 
