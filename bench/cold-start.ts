@@ -1,14 +1,16 @@
 /**
- * Cold start: the first request to a fresh workerd (wasm instantiation, backend start and weight
- * upload happen there, as Workers allow no async work at global scope), next to the first request
- * to the no-op Worker, one fresh Miniflare per sample, alternating; and the startup CPU time that
- * `wrangler check startup` profiles (global scope: parsing and evaluating the bundle).
+ * Cold start: the first and second requests to a fresh workerd, next to those to the no-op Worker,
+ * one fresh Miniflare per sample, alternating; the steps of the runtime's start, timed inside
+ * workerd; and the startup CPU time that `wrangler check startup` profiles (global scope: parsing
+ * and evaluating the bundle, which includes starting the default model's runtime).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startWorker } from '../test/worker/harness.ts';
 import { payloads } from './payloads.ts';
+import { withCpuMeter } from './process-cpu.ts';
 import { median, round } from './stats.ts';
 import { wrangler } from './wrangler.ts';
 
@@ -22,9 +24,23 @@ export interface FirstRequestFigure {
   secondMs: number;
   /** firstMs minus the no-op's firstMs. */
   beyondNoopMs: number;
+  /** secondMs minus the no-op's secondMs. */
+  secondBeyondNoopMs: number;
+  /** CPU the workerd process spent on the first request, ms (schedstat: unaffected by waiting for a core). */
+  firstCpuMs: number;
+  /** CPU the workerd process spent on the second request, ms. */
+  secondCpuMs: number;
+  /** firstCpuMs minus the no-op's firstCpuMs. */
+  cpuBeyondNoopMs: number;
+  /** secondCpuMs minus the no-op's secondCpuMs. */
+  secondCpuBeyondNoopMs: number;
+  /** CPU the workerd process ran from its launch until it served (boot, the bundle, global scope), ms. */
+  startupCpuMs: number;
+  /** startupCpuMs minus the no-op's startupCpuMs. */
+  startupCpuBeyondNoopMs: number;
 }
 
-/** Median milliseconds of each step of the project's cold path, timed inside workerd. */
+/** Median milliseconds of each step of the runtime's start, timed inside workerd. */
 export type PhaseFigure = Record<string, number>;
 
 /** `samples` fresh instances of the compute Worker, each asked for /phases first. */
@@ -55,19 +71,40 @@ export interface StartupFigure {
 
 const NOOP_ENTRY = 'bench/noop-worker.ts';
 
-async function firstRequests(entry: string | undefined): Promise<[number, number]> {
-  const raw = payloads()[0]!;
-  const worker = await startWorker(entry === undefined ? {} : { entry });
+/**
+ * Nanoseconds the threads of `pids` have run on a core (/proc/<pid>/task/<tid>/schedstat), which
+ * a loaded machine does not inflate as it does wall-clock time; undefined where it cannot be read.
+ */
+function runNs(pids: number[]): number | undefined {
   try {
-    const times: number[] = [];
+    let ns = 0;
+    for (const pid of pids) {
+      for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return pids.length > 0 ? ns : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** [wall ms, CPU ms] of the first and of the second request, then [the CPU ms of startup]. */
+type RequestPair = [[number, number], [number, number], [number]];
+
+async function firstRequests(entry: string | undefined): Promise<RequestPair> {
+  const raw = payloads()[0]!;
+  const { value: worker, pids } = await withCpuMeter(() => startWorker(entry === undefined ? {} : { entry }));
+  const startupMs = (runNs(pids) ?? NaN) / 1e6;
+  try {
+    const times: [number, number][] = [];
     for (let i = 0; i < 2; i++) {
+      const cpuBefore = runNs(pids) ?? NaN;
       const started = performance.now();
       const response = await worker.fetch('/v1/classify', { method: 'POST', headers: { 'content-type': raw.contentType }, body: raw.body });
       await response.arrayBuffer();
       if (!response.ok) throw new Error(`first request to ${entry ?? 'the Worker'} failed: HTTP ${response.status}`);
-      times.push(performance.now() - started);
+      times.push([performance.now() - started, ((runNs(pids) ?? NaN) - cpuBefore) / 1e6]);
     }
-    return [times[0]!, times[1]!];
+    return [times[0]!, times[1]!, [startupMs]];
   } finally {
     await worker.dispose();
   }
@@ -75,18 +112,26 @@ async function firstRequests(entry: string | undefined): Promise<[number, number
 
 /** `samples` fresh instances of each Worker, alternating, stopping early at `deadline` (ms since the epoch). */
 export async function benchFirstRequest(samples: number, deadline: number): Promise<FirstRequestFigure[]> {
-  const runs = { 'no-op': [] as [number, number][], classifier: [] as [number, number][] };
+  const runs = { 'no-op': [] as RequestPair[], classifier: [] as RequestPair[] };
   for (let i = 0; i < samples && (i === 0 || Date.now() < deadline); i++) {
     const order = i % 2 === 0 ? (['no-op', 'classifier'] as const) : (['classifier', 'no-op'] as const);
     for (const name of order) runs[name].push(await firstRequests(name === 'no-op' ? NOOP_ENTRY : undefined));
   }
-  const noopFirst = median(runs['no-op'].map(([first]) => first));
+  /** Median of request `request` (0: first, 1: second; 2: startup), `figure` 0: wall ms, 1: CPU ms (startup: 0, CPU ms). */
+  const of = (worker: keyof typeof runs, request: 0 | 1 | 2, figure: 0 | 1): number => median(runs[worker].map((pair) => pair[request][figure]!));
   return (['no-op', 'classifier'] as const).map((worker) => ({
     worker,
     samples: runs[worker].length,
-    firstMs: round(median(runs[worker].map(([first]) => first))),
-    secondMs: round(median(runs[worker].map(([, second]) => second))),
-    beyondNoopMs: round(median(runs[worker].map(([first]) => first)) - noopFirst),
+    firstMs: round(of(worker, 0, 0)),
+    secondMs: round(of(worker, 1, 0)),
+    beyondNoopMs: round(of(worker, 0, 0) - of('no-op', 0, 0)),
+    secondBeyondNoopMs: round(of(worker, 1, 0) - of('no-op', 1, 0)),
+    firstCpuMs: round(of(worker, 0, 1)),
+    secondCpuMs: round(of(worker, 1, 1)),
+    cpuBeyondNoopMs: round(of(worker, 0, 1) - of('no-op', 0, 1)),
+    secondCpuBeyondNoopMs: round(of(worker, 1, 1) - of('no-op', 1, 1)),
+    startupCpuMs: round(of(worker, 2, 0)),
+    startupCpuBeyondNoopMs: round(of(worker, 2, 0) - of('no-op', 2, 0)),
   }));
 }
 

@@ -7,8 +7,8 @@
  *     -> per round and variant, the mean microseconds per image over a loop of at least T ms;
  *        variants alternate (the order rotates every round), so load on the machine hits all alike.
  *   GET /phases   (as the first request of a fresh isolate)
- *     -> milliseconds of each step of the project's cold path: backend start, model load, first
- *        and second prediction.
+ *     -> milliseconds of each step the Worker runs at startup (backend start, model load with its
+ *        warm-up prediction), then of the predictions of a first and a second request.
  */
 import { PIXELS_PER_IMAGE } from '../asset/architecture.ts';
 import { getModel } from '../worker/inference/models.ts';
@@ -105,7 +105,7 @@ async function phases(): Promise<Record<string, number>> {
     times[name] = now - last;
     last = now;
   };
-  await ensureBackend();
+  ensureBackend();
   lap('backendStartMs');
   const model = (await getModel())!;
   lap('modelLoadMs');

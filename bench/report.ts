@@ -86,18 +86,18 @@ function coldSection(r: Results): string[] {
   const lines = ['## Cold start', ''];
   if (r.firstRequest) {
     lines.push(
-      'First and second POST /v1/classify (raw body) to a fresh Miniflare each sample, alternating; client-side ms.',
+      'First and second POST /v1/classify (raw body) to a fresh Miniflare each sample, alternating; client-side ms, and the CPU the workerd process ran for each request (its threads\' schedstat, which waiting for a core on a loaded machine does not inflate); startup CPU is what the process ran from its launch until it served (workerd\'s boot, compiling the bundle, its global scope).',
       '',
       ...table(
-        ['worker', 'first request ms', 'second request ms', 'beyond no-op ms', 'samples'],
-        r.firstRequest.map((f) => [f.worker, fmt(f.firstMs), fmt(f.secondMs), fmt(f.beyondNoopMs), f.samples]),
+        ['worker', 'first request ms', 'second request ms', 'first beyond no-op ms', 'second beyond no-op ms', 'first CPU ms', 'second CPU ms', 'first CPU beyond no-op ms', 'second CPU beyond no-op ms', 'startup CPU ms', 'startup CPU beyond no-op ms', 'samples'],
+        r.firstRequest.map((f) => [f.worker, fmt(f.firstMs), fmt(f.secondMs), fmt(f.beyondNoopMs), fmt(f.secondBeyondNoopMs), fmt(f.firstCpuMs), fmt(f.secondCpuMs), fmt(f.cpuBeyondNoopMs), fmt(f.secondCpuBeyondNoopMs), fmt(f.startupCpuMs), fmt(f.startupCpuBeyondNoopMs), f.samples]),
       ),
       '',
     );
   }
   if (r.phases) {
     lines.push(
-      'Where the first request goes (the project\'s cold path timed inside workerd, fresh isolate, medians; ms):',
+      'What the Worker does at startup (the same steps timed inside a fresh isolate\'s first request to the compute Worker, which does not start them itself; medians, ms):',
       '',
       ...table(['step', 'ms'], Object.entries(r.phases).map(([phase, ms]) => [phase.replace(/Ms$/, ''), fmt(ms)])),
       '',

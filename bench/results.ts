@@ -55,8 +55,10 @@ export function checkTargets(results: Omit<Results, 'targets'>): TargetCheck[] {
     check('single-image compute (median)', project(1), 30, 'us'),
     check('batch-64 compute per image (median)', project(64), 8, 'us'),
     check('classify rps / no-op rps, raw body, 1 connection', raw, 0.8, 'x', false),
-    check('first request beyond a no-op first request', results.firstRequest?.find((f) => f.worker === 'classifier')?.beyondNoopMs, 5, 'ms'),
-    check('startup CPU (wrangler check startup)', results.startup?.find((f) => f.worker === 'classifier')?.cpuMs, 10, 'ms'),
+    // Issue 14: the runtime starts at global scope, so the first request may cost no more than 3 ms
+    // above a no-op's, and startup is allowed 40 ms of CPU for it (the platform's limit is 1 s).
+    check('first request beyond a no-op first request', results.firstRequest?.find((f) => f.worker === 'classifier')?.beyondNoopMs, 3, 'ms'),
+    check('startup CPU (wrangler check startup)', results.startup?.find((f) => f.worker === 'classifier')?.cpuMs, 40, 'ms'),
     check('minified upload, gzip (default build)', results.bundle && defaultBuildGzipKiB(results.bundle), 250, 'KiB'),
     ...imageTargets(results.images, check),
   ];

@@ -32,6 +32,7 @@ const inferenceErrors = {
   415: problemRef('UnsupportedMediaType'),
   429: problemRef('TooManyRequests'),
   500: problemRef('InternalError'),
+  503: problemRef('ModelUnavailable'),
 };
 
 /** Inference routes take a bearer token only when the Worker has an API_TOKEN secret: `{}` is "no credentials". */
@@ -265,6 +266,7 @@ export const openApiDocument = {
       UnsupportedMediaType: problem('Content-Type missing or not accepted by this route.'),
       TooManyRequests: problem('The instance is already receiving as many bytes of uploads as it buffers at once; retry after the `Retry-After` seconds.'),
       InternalError: problem('A bug; details are logged, never returned.'),
+      ModelUnavailable: problem('The model failed to initialise (it is retried on the next request); the detail says what failed.'),
     },
   },
 };

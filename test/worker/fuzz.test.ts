@@ -40,8 +40,8 @@ async function exchange(request: HostileRequest): Promise<string | undefined> {
   return problem && `${request.label} (${request.method} ${request.path}): ${problem}`;
 }
 
-it('initialises exactly once under 32 simultaneous first requests to every endpoint', async () => {
-  expect((await runtimeOf(worker)).initialised).toBe(false);
+it('initialises exactly once, at startup, whatever 32 simultaneous first requests to every endpoint do', async () => {
+  expect(await runtimeOf(worker)).toMatchObject({ initialised: true, initialisations: 1 });
   const problems = await Promise.all(valid.slice(0, 32).map(exchange));
   expect(problems.filter(Boolean)).toEqual([]);
   expect(await runtimeOf(worker)).toMatchObject({ initialised: true, initialisations: 1 });

@@ -3,18 +3,18 @@
  * The Node side of the app probe (test/worker/fixtures/app-probe.ts): start it with
  * `startWorker({ entry: APP_PROBE })` and read the serving isolate's runtime with runtimeOf().
  */
-import type { RuntimeInfo } from '../../worker/runtime/runtime.ts';
+import type { ServingInfo } from '../../worker/inference/models.ts';
 import type { WorkerUnderTest } from './harness.ts';
 
 /** Entry of the real Worker wrapped with the test-only GET /__probe/runtime route. */
 export const APP_PROBE = 'test/worker/fixtures/app-probe.ts';
 
-/** What the probe route reports: runtimeInfo() and the request body bytes being buffered. */
-export interface ProbeInfo extends RuntimeInfo {
+/** What the probe route reports: servingInfo() and the request body bytes being buffered. */
+export interface ProbeInfo extends ServingInfo {
   bufferedBodyBytes: number;
 }
 
-/** runtimeInfo() and buffered body bytes of the isolate serving `worker`, which must run APP_PROBE. */
+/** servingInfo() and buffered body bytes of the isolate serving `worker`, which must run APP_PROBE. */
 export async function runtimeOf(worker: WorkerUnderTest): Promise<ProbeInfo> {
   const response = await worker.fetch('/__probe/runtime');
   if (!response.ok) throw new Error(`the runtime probe answered ${response.status}: is the worker running ${APP_PROBE}?`);

@@ -3,7 +3,7 @@
  * the sample images, plus a Content-Security-Policy that admits only the page's own inline script
  * and style, by hash, and the browser helper (/client.js) it imports.
  */
-import type { ServedModel } from '../inference/models.ts';
+import type { ModelDescription } from '../inference/models.ts';
 import { onceUntilSuccess } from '../runtime/once.ts';
 import template from './page.html';
 import { SAMPLES } from './samples.ts';
@@ -18,13 +18,13 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
 
 /** The int8 test accuracy recorded by the build, if this asset has one (the dev asset does not). */
-function testAccuracyOf(model: ServedModel): number | undefined {
+function testAccuracyOf(model: ModelDescription): number | undefined {
   const metrics = model.metadata.metrics;
   const accuracy = typeof metrics === 'object' && metrics !== null ? (metrics as Record<string, unknown>).testAccuracy : undefined;
   return typeof accuracy === 'number' && Number.isFinite(accuracy) ? accuracy : undefined;
 }
 
-function modelSummary(model: ServedModel): string {
+function modelSummary(model: ModelDescription): string {
   const accuracy = testAccuracyOf(model);
   const measured =
     accuracy === undefined
@@ -65,7 +65,7 @@ const contentSecurityPolicy = onceUntilSuccess(async () =>
 );
 
 /** The page for `model`. */
-export async function renderDemoPage(model: ServedModel): Promise<DemoPage> {
+export async function renderDemoPage(model: ModelDescription): Promise<DemoPage> {
   const values: Record<string, string> = { model: modelSummary(model), samples: sampleButtons() };
   const html = template.replace(/\{\{(\w+)\}\}/g, (placeholder, name: string) => {
     const value = values[name];

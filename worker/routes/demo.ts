@@ -6,12 +6,12 @@
 import { Hono } from 'hono';
 import { renderDemoPage } from '../demo/page.ts';
 import type { AppEnv } from '../env.ts';
-import { requireModel } from './model.ts';
+import { describeModel } from '../inference/models.ts';
 
 /** The demo page route (HEAD is answered from GET by Hono). */
 export const demo = new Hono<AppEnv>().get('/', async (c) => {
-  // Loading the model here costs the first visitor nothing extra: their first classification needs it anyway.
-  const model = await requireModel(undefined);
+  // The page names the model; it answers even when the model cannot load (its requests then get 503).
+  const model = (await describeModel())!;
   const page = await renderDemoPage(model);
   return c.html(page.html, 200, {
     'Content-Security-Policy': page.contentSecurityPolicy,

@@ -1,24 +1,28 @@
 /**
- * The per-isolate runtime: one wasm backend, started lazily on first use (Workers allow no async
- * work at global scope) and shared by every request the isolate serves.
+ * The per-isolate runtime: one wasm backend shared by every request the isolate serves. The Worker
+ * starts it at global scope (worker/inference/models.ts startDefaultModel), where Workers allow CPU
+ * work but no I/O; code that runs without that start gets it on first use.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { onceUntilSuccess } from './once.ts';
 import { startWasmBackend, type WasmRuntime } from './wasm-backend.ts';
 
 let running: WasmRuntime | undefined;
 let attempts = 0;
 
-/** Starts the wasm backend once per isolate; concurrent callers wait for the same start. */
-export const ensureBackend: () => Promise<WasmRuntime> = onceUntilSuccess(async () => {
+/**
+ * The wasm backend, started synchronously by the first call; throws if it cannot start, and the
+ * next call tries again (a failed start leaves no backend behind to reuse).
+ */
+export function ensureBackend(): WasmRuntime {
+  if (running) return running;
   attempts++;
-  running = await startWasmBackend();
+  running = startWasmBackend();
   return running;
-});
+}
 
 /** What is running, cheap enough for every health check. Never starts the backend itself. */
 export interface RuntimeInfo {
-  /** Active tfjs backend ('wasm'), or 'none' before the first model is requested. */
+  /** Active tfjs backend ('wasm'), or 'none' before the backend has started. */
   backend: string;
   /** File name of the instantiated tfjs binary, or 'none' before initialisation. */
   wasmBinary: string;

@@ -3,10 +3,11 @@
  *
  * tfjs' own initialiser cannot work here: it compiles the binary from fetched bytes, which Workers
  * forbid ("Wasm code generation disallowed by embedder"), and with a platform fetch it never
- * settles (tensorflow/tfjs#8157). So the 'wasm' backend is re-registered with a factory that
- * instantiates the pre-compiled module bundled by wrangler, then builds the same JS bridge and
- * BackendWasm as tfjs' init() in dist/backend_wasm.js does. This leans on tfjs internals pinned at
- * 4.22.0; test/worker/runtime.test.ts proves which binary runs.
+ * settles (tensorflow/tfjs#8157). So this module instantiates the pre-compiled module bundled by
+ * wrangler, builds the same JS bridge and BackendWasm as tfjs' init() in dist/backend_wasm.js does,
+ * and re-registers the 'wasm' backend with it; all of it synchronously, so that the Worker can start
+ * its runtime at global scope. This leans on tfjs internals pinned at 4.22.0;
+ * test/worker/runtime.test.ts proves which binary runs.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // The backend class alone: the package index would also register every wasm kernel and tfjs' own
@@ -29,36 +30,54 @@ export interface WasmRuntime {
 
 type ReceiveInstance = (instance: WebAssembly.Instance, module: WebAssembly.Module) => void;
 
-/** The Emscripten module object as tfjs' init() uses it; tfjs' typings leave out cwrap. */
+/** The Emscripten module object as tfjs' init() uses it; tfjs' typings leave out cwrap and calledRun. */
 type EmscriptenGlue = BackendWasmModule & {
   cwrap(name: string, returns: 'number' | null, args: 'number'[]): (...args: number[]) => number;
+  /** Set once the runtime has initialised (the instance's constructors ran). */
+  calledRun?: boolean;
 };
 
 /**
  * Runs the Emscripten glue (its factory serves both the plain and the SIMD binary) on a module
  * instantiated synchronously from `binary`, and adds the cwrap bridge BackendWasm expects.
+ *
+ * Synchronous, so that it can run at global scope: the factory fills in the object it is given
+ * (MODULARIZE's Module) and, when the instantiateWasm hook hands the instance over before
+ * returning, initialises the runtime before it returns; only its promise (Module.ready) waits for
+ * a microtask, so the object is used directly. A failure is thrown here rather than through that
+ * promise: a throwing hook would make the glue fall back to fetching the binary.
  */
-async function instantiate(binary: WasmBinary): Promise<{ module: BackendWasmModule; memory: WebAssembly.Memory }> {
+function instantiate(binary: WasmBinary): { module: BackendWasmModule; memory: WebAssembly.Memory } {
   let memory: WebAssembly.Memory | undefined;
-  // A failure inside the hook, or an Emscripten abort, rejects the factory's promise.
-  const module = (await wasmFactory({
+  let failure: unknown;
+  const config = {
     instantiateWasm(imports: WebAssembly.Imports, receive: ReceiveInstance) {
-      const instance = new WebAssembly.Instance(binary.module, imports);
-      memory = instance.exports.memory as WebAssembly.Memory;
-      receive(instance, binary.module);
-      return instance.exports;
+      try {
+        const instance = new WebAssembly.Instance(binary.module, imports);
+        memory = instance.exports.memory as WebAssembly.Memory;
+        receive(instance, binary.module);
+        return instance.exports;
+      } catch (error) {
+        failure = error;
+        return {};
+      }
     },
-  })) as EmscriptenGlue;
-  if (!memory) throw new Error(`the tfjs wasm glue started without instantiating ${binary.name}`);
-  module.tfjs = {
-    init: module.cwrap('init', null, []),
-    initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
-    getThreadsCount: module.cwrap('get_threads_count', 'number', []),
-    registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
-    disposeData: module.cwrap('dispose_data', null, ['number']),
-    dispose: module.cwrap('dispose', null, []),
   };
-  return { module, memory };
+  // Settled already (or never, after a failure): its outcome is read from `glue` below instead. An
+  // abort while the runtime initialises throws here and also rejects it; that rejection is handled.
+  wasmFactory(config).catch(() => undefined);
+  const glue = config as unknown as EmscriptenGlue;
+  if (failure !== undefined) throw failure;
+  if (!memory || !glue.calledRun) throw new Error(`the tfjs wasm glue did not initialise ${binary.name} synchronously`);
+  glue.tfjs = {
+    init: glue.cwrap('init', null, []),
+    initWithThreadsCount: glue.cwrap('init_with_threads_count', null, ['number']),
+    getThreadsCount: glue.cwrap('get_threads_count', 'number', []),
+    registerTensor: glue.cwrap('register_tensor', null, ['number', 'number', 'number']),
+    disposeData: glue.cwrap('dispose_data', null, ['number']),
+    dispose: glue.cwrap('dispose', null, []),
+  };
+  return { module: glue, memory };
 }
 
 /**
@@ -72,37 +91,22 @@ function shareWasmKernels(name: string): void {
 
 /**
  * Registers a Worker-compatible wasm backend on `binary` under `name` and makes it the active
- * backend. By default that is tfjs' 'wasm' backend, replaced, on WASM_BINARY: call it so once per
- * isolate (runtime.ts does); calling again replaces the backend and loses its tensors, which is
- * harmless only after a failed start. Another name registers a second backend (e.g. the plain
- * binary, for benchmarks) with the same kernels.
+ * backend, synchronously (so at global scope too); throws if the binary cannot be started. By
+ * default that is tfjs' 'wasm' backend, replaced, on WASM_BINARY: call it so once per isolate
+ * (runtime.ts does); calling again replaces the backend and loses its tensors, which is harmless
+ * only after a failed start. Another name registers a second backend (e.g. the plain binary, for
+ * benchmarks) with the same kernels.
  */
-export async function startWasmBackend(binary: WasmBinary = WASM_BINARY, name: string = BACKEND_NAME): Promise<WasmRuntime> {
-  let runtime: WasmRuntime | undefined;
-  let failure: unknown;
+export function startWasmBackend(binary: WasmBinary = WASM_BINARY, name: string = BACKEND_NAME): WasmRuntime {
   registerWasmKernels();
   if (name !== BACKEND_NAME) shareWasmKernels(name);
+  const { module, memory } = instantiate(binary);
+  const backend = new BackendWasm(module);
   if (tf.findBackendFactory(name)) tf.removeBackend(name);
-  tf.registerBackend(
-    name,
-    async () => {
-      try {
-        const { module, memory } = await instantiate(binary);
-        const backend = new BackendWasm(module);
-        runtime = { binary, memory };
-        return backend;
-      } catch (error) {
-        failure = error;
-        throw error;
-      }
-    },
-    WASM_PRIORITY,
-  );
-  // setBackend reports a failed factory only as `false` (and a console warning): rethrow the cause.
-  const activated = await tf.setBackend(name);
-  if (!activated || !runtime) {
-    const reason = failure instanceof Error ? failure.message : String(failure ?? 'unknown reason');
-    throw new Error(`could not start the tfjs wasm backend with ${binary.name}: ${reason}`);
-  }
-  return runtime;
+  // A factory returning the backend itself, not a promise: tfjs then registers and activates it,
+  // and sets up its kernels, before setBackend returns its promise, which only reports the outcome.
+  tf.registerBackend(name, () => backend, WASM_PRIORITY);
+  tf.setBackend(name).catch((error: unknown) => console.error(`setting up the kernels of ${name} failed`, error));
+  if (tf.backend() !== backend) throw new Error(`tfjs did not activate the wasm backend started on ${binary.name}`);
+  return { binary, memory };
 }
