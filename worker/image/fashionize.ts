@@ -24,7 +24,7 @@ const LIGHT_BACKGROUND = 128;
 /**
  * Converts a gray image to 784 row-major values in 0..255 (integers, like the data set): the garment
  * light on a background of exactly 0, its strongest contrast 255 (every Fashion-MNIST image peaks at
- * 254 or 255). A 28x28 image with a dark background that is not uniform is already in that form and
+ * 254 or 255): black on white is plain negation, and a dyed or white garment is stretched as much. A 28x28 image with a dark background that is not uniform is already in that form and
  * is returned unchanged.
  * @throws Problem 422 when the image shows no garment (blank, uniform or noise only).
  */
@@ -33,7 +33,7 @@ export function fashionize(image: GrayImage): Float32Array {
   if (width === SIZE && height === SIZE && medianCorner(data) < LIGHT_BACKGROUND && !isUniform(data)) return Float32Array.from(data);
 
   const { image: working } = binToWorkingSize(image);
-  const { box, contrast } = findGarment(working, fitBackground(working));
+  const { box, contrast, peak } = findGarment(working, fitBackground(working));
   const scale = SIZE / Math.max(box.width, box.height);
   const targetWidth = Math.max(1, Math.round(box.width * scale));
   const targetHeight = Math.max(1, Math.round(box.height * scale));
@@ -41,12 +41,10 @@ export function fashionize(image: GrayImage): Float32Array {
   const left = Math.ceil((SIZE - targetWidth) / 2);
   const top = Math.ceil((SIZE - targetHeight) / 2);
   const resized = resizeArea(contrast, working.width, box, targetWidth, targetHeight);
-  let peak = 0;
-  for (const value of resized) peak = Math.max(peak, value);
   const gain = 255 / peak; // the garment found has contrast, so peak > 0
   const out = new Float32Array(SIZE * SIZE);
   for (let y = 0; y < targetHeight; y++) {
-    for (let x = 0; x < targetWidth; x++) out[(top + y) * SIZE + left + x] = Math.round(resized[y * targetWidth + x]! * gain);
+    for (let x = 0; x < targetWidth; x++) out[(top + y) * SIZE + left + x] = Math.min(255, Math.round(resized[y * targetWidth + x]! * gain));
   }
   return out;
 }

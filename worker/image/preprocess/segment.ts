@@ -15,6 +15,11 @@ export interface Garment {
   box: Box;
   /** Contrast (garment positive, whatever its polarity) inside the garment's pixels, 0 elsewhere. */
   contrast: Float32Array;
+  /**
+   * The garment's strongest contrast: the highest 3x3 mean over its pixels, which noise and JPEG
+   * ringing hardly move, at the working resolution (so before resizing blurs a small dark detail).
+   */
+  peak: number;
 }
 
 /** Cells across the frame's short side. */
@@ -23,8 +28,9 @@ const CELLS_ACROSS = 48;
 const MIN_DIVISOR = 16;
 /** Weakest contrast a cell needs to count as part of an object: 3% of the backdrop, whatever the noise. */
 const MIN_CELL_CONTRAST = 0.03;
-/** Weakest contrast a pixel needs to count when trimming. */
+/** Weakest contrast a pixel needs to count when trimming, absolutely and as a fraction of the garment's peak (the data set trimmed at 5% of the range). */
 const MIN_PIXEL_CONTRAST = 0.02;
+const TRIM_FRACTION = 0.05;
 /** Noise multiples: cells and pixels above these are not noise (cells average noise down by their side). */
 const CELL_NOISE_SIGMAS = 5;
 const PIXEL_NOISE_SIGMAS = 3;
@@ -32,6 +38,11 @@ const PIXEL_NOISE_SIGMAS = 3;
 const DETECTION_FACTOR = 2;
 /** Objects cut by the frame's edge weigh this much less than free ones: more likely the edge of something else. */
 const EDGE_PENALTY = 0.5;
+/**
+ * Objects weighing at least this fraction of the heaviest are parts of the garment too (a pair of
+ * bars, a sandal whose straps come apart at this resolution); specks, dust and stray edges weigh less.
+ */
+const PART_FRACTION = 0.2;
 
 /**
  * Locates the garment in `image` against `background`.
@@ -60,8 +71,8 @@ export function findGarment(image: FloatImage, background: Background): Garment 
     for (let i = 0; i < contrast.length; i++) contrast[i] = -contrast[i]!;
     for (let i = 0; i < grid.means.length; i++) grid.means[i] = -grid.means[i]!;
   }
-  const object = largestObject(grid, cellThreshold);
-  const garment = object && object.peak >= DETECTION_FACTOR * cellThreshold ? trimToGarment(contrast, width, height, grid, object.cells, Math.max(MIN_PIXEL_CONTRAST, PIXEL_NOISE_SIGMAS * noise)) : null;
+  const object = garmentCells(grid, cellThreshold);
+  const garment = object && object.peak >= DETECTION_FACTOR * cellThreshold ? trimToGarment(contrast, width, height, grid, object.cells, Math.max(MIN_PIXEL_CONTRAST, TRIM_FRACTION * object.peak, PIXEL_NOISE_SIGMAS * noise)) : null;
   if (!garment) {
     const levels = (x: number) => Math.round(x * Math.max(MIN_DIVISOR, background.median));
     const strongest = object ? `the strongest region reaches ${levels(object.peak)} levels, under` : 'no region above';
@@ -96,18 +107,18 @@ function cellMeans(contrast: Float32Array, width: number, height: number, cell: 
 }
 
 /**
- * The 8-connected group of cells above `threshold` with the most contrast in total (objects touching
- * the frame's edge discounted), with its peak cell contrast; null when no cell is above it.
+ * The garment's cells: the 8-connected group of cells above `threshold` with the most contrast in
+ * total (groups touching the frame's edge discounted), with any group weighing at least
+ * PART_FRACTION of it; and the peak cell contrast among them. Null when no cell is above the threshold.
  */
-function largestObject(grid: CellGrid, threshold: number): { cells: Uint8Array; peak: number } | null {
+function garmentCells(grid: CellGrid, threshold: number): { cells: Uint8Array; peak: number } | null {
   const { columns, rows, means } = grid;
   const label = new Int32Array(means.length).fill(-1);
   const stack: number[] = [];
-  let best: { id: number; score: number; peak: number } | null = null;
-  let next = 0;
+  const groups: { score: number; peak: number }[] = [];
   for (let start = 0; start < means.length; start++) {
     if (label[start] !== -1 || means[start]! <= threshold) continue;
-    const id = next++;
+    const id = groups.length;
     let mass = 0;
     let peak = 0;
     let touchesEdge = false;
@@ -115,14 +126,13 @@ function largestObject(grid: CellGrid, threshold: number): { cells: Uint8Array; 
     stack.push(start);
     while (stack.length) {
       const i = stack.pop()!;
-      const [c, r] = [i % columns, (i / columns) | 0];
+      const c = i % columns;
+      const r = (i / columns) | 0;
       mass += means[i]!;
       peak = Math.max(peak, means[i]!);
       touchesEdge ||= c === 0 || r === 0 || c === columns - 1 || r === rows - 1;
-      for (let dr = -1; dr <= 1; dr++) {
-        for (let dc = -1; dc <= 1; dc++) {
-          const [nc, nr] = [c + dc, r + dr];
-          if (nc < 0 || nr < 0 || nc >= columns || nr >= rows) continue;
+      for (let nr = Math.max(0, r - 1); nr <= Math.min(rows - 1, r + 1); nr++) {
+        for (let nc = Math.max(0, c - 1); nc <= Math.min(columns - 1, c + 1); nc++) {
           const j = nr * columns + nc;
           if (label[j] === -1 && means[j]! > threshold) {
             label[j] = id;
@@ -131,12 +141,13 @@ function largestObject(grid: CellGrid, threshold: number): { cells: Uint8Array; 
         }
       }
     }
-    const score = touchesEdge ? mass * EDGE_PENALTY : mass;
-    if (!best || score > best.score) best = { id, score, peak };
+    groups.push({ score: touchesEdge ? mass * EDGE_PENALTY : mass, peak });
   }
-  if (!best) return null;
-  const id = best.id;
-  return { cells: Uint8Array.from(label, (l) => (l === id ? 1 : 0)), peak: best.peak };
+  if (!groups.length) return null;
+  const heaviest = Math.max(...groups.map((g) => g.score));
+  const kept = groups.map((g) => g.score >= PART_FRACTION * heaviest);
+  const peak = Math.max(...groups.filter((_, id) => kept[id]).map((g) => g.peak));
+  return { cells: Uint8Array.from(label, (id) => (id >= 0 && kept[id] ? 1 : 0)), peak };
 }
 
 /**
@@ -156,18 +167,21 @@ function trimToGarment(contrast: Float32Array, width: number, height: number, gr
   }
   const kept = new Float32Array(contrast.length);
   let [minX, minY, maxX, maxY] = [width, height, -1, -1];
+  let peak = 0;
   for (let y = 0, p = 0; y < height; y++) {
     const row = ((y / cell) | 0) * columns;
     for (let x = 0; x < width; x++, p++) {
       const value = contrast[p]!;
       if (value <= threshold || !near[row + ((x / cell) | 0)]) continue;
-      if (neighbourhoodMean(contrast, width, height, x, y) < threshold / 2) continue;
+      const mean = neighbourhoodMean(contrast, width, height, x, y);
+      if (mean < threshold / 2) continue;
       kept[p] = value;
+      peak = Math.max(peak, mean);
       [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
     }
   }
   if (maxX < 0) return null;
-  return { box: { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 }, contrast: kept };
+  return { box: { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 }, contrast: kept, peak };
 }
 
 /** Mean of the 3x3 neighbourhood of (x, y), clipped at the frame. */
