@@ -22,6 +22,8 @@ const PER_CLASS = 32;
 /** How far below the raw 28x28 accuracy a condition may fall, in percentage points. */
 const TOLERANCE_PP = 3;
 const LIMITS = { maxPixels: 16_777_216 };
+/** Per condition: 320 photos rendered, encoded and decoded (jpeg-js decodes full-size 1280x960 ones slowly). */
+const CONDITION_TIMEOUT_MS = 300_000;
 
 const dataset = testImages(10_000);
 /** The first PER_CLASS test images of each class, in test set order. */
@@ -72,7 +74,7 @@ describe(`photos of ${PER_CLASS * 10} test garments classify within ${TOLERANCE_
   });
 
   for (const condition of CONDITIONS) {
-    it(condition.name, async () => {
+    it(condition.name, { timeout: CONDITION_TIMEOUT_MS }, async () => {
       const pixels: (Float32Array | null)[] = [];
       let refused = 0;
       for (const i of chosen) {

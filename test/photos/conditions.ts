@@ -32,7 +32,7 @@ export const CONDITIONS: readonly Condition[] = [
   { ...plain, name: 'large garment (90% of the frame)', size: 0.9 },
   { ...plain, name: 'EXIF-rotated (orientation 6 or 8)', exifRotate: true },
   { ...plain, name: 'frame 1024x768', width: 1024, height: 768 },
-  { ...plain, name: 'frame 1600x1200', width: 1600, height: 1200 },
+  { ...plain, name: 'frame 1280x960', width: 1280, height: 960 },
   {
     ...plain,
     name: 'combined: off-white, gradient 20%, vignetting 15%, noise 3.5, dyed red',

@@ -1,6 +1,6 @@
 /**
- * Finds the garment: the largest connected object standing out from the backdrop by more than the
- * image's own noise allows. Works on contrast, each pixel's departure from the fitted backdrop as a
+ * Finds the garment: the heaviest connected object (and any part at least a fifth its weight)
+ * standing out from the backdrop by more than the image's own noise allows. Works on contrast, each pixel's departure from the fitted backdrop as a
  * fraction of it (what the material reflects relative to the backdrop, so the same under dim and
  * bright light), first on a coarse grid of cells (whose averages are steady under noise and JPEG
  * blocking, and which bridge hairline gaps such as a bag's handle), then pixel by pixel to trim.
@@ -28,7 +28,7 @@ const CELLS_ACROSS = 48;
 const MIN_DIVISOR = 16;
 /** Weakest contrast a cell needs to count as part of an object: 3% of the backdrop, whatever the noise. */
 const MIN_CELL_CONTRAST = 0.03;
-/** Weakest contrast a pixel needs to count when trimming, absolutely and as a fraction of the garment's peak (the data set trimmed at 5% of the range). */
+/** Weakest contrast a pixel needs to count when trimming: absolutely, and as a fraction of the garment's peak (the data set trimmed at 5% of the range). */
 const MIN_PIXEL_CONTRAST = 0.02;
 const TRIM_FRACTION = 0.05;
 /** Noise multiples: cells and pixels above these are not noise (cells average noise down by their side). */
@@ -46,7 +46,7 @@ const PART_FRACTION = 0.2;
 
 /**
  * Locates the garment in `image` against `background`.
- * @throws Problem 422 when nothing stands out from the backdrop.
+ * @throws Problem 422 when nothing stands out from the backdrop, naming its level, its noise and the threshold.
  */
 export function findGarment(image: FloatImage, background: Background): Garment {
   const { width, height, data } = image;
@@ -72,12 +72,19 @@ export function findGarment(image: FloatImage, background: Background): Garment 
     for (let i = 0; i < grid.means.length; i++) grid.means[i] = -grid.means[i]!;
   }
   const object = garmentCells(grid, cellThreshold);
-  const garment = object && object.peak >= DETECTION_FACTOR * cellThreshold ? trimToGarment(contrast, width, height, grid, object.cells, Math.max(MIN_PIXEL_CONTRAST, TRIM_FRACTION * object.peak, PIXEL_NOISE_SIGMAS * noise)) : null;
-  if (!garment) {
-    const levels = (x: number) => Math.round(x * Math.max(MIN_DIVISOR, background.median));
+  const levels = (x: number) => Math.round(x * Math.max(MIN_DIVISOR, background.median));
+  const detection = DETECTION_FACTOR * cellThreshold;
+  if (!object || object.peak < detection) {
     const strongest = object ? `the strongest region reaches ${levels(object.peak)} levels, under` : 'no region above';
     throw unprocessableContent(
-      `no garment found: the image is uniform (background ${Math.round(background.median)}, noise ${background.noise.toFixed(1)} levels, ${strongest} the ${levels(DETECTION_FACTOR * cellThreshold)}-level threshold)`,
+      `no garment found: the image is uniform (background ${Math.round(background.median)}, noise ${background.noise.toFixed(1)} levels, ${strongest} the ${levels(detection)}-level threshold)`,
+    );
+  }
+  const pixelThreshold = Math.max(MIN_PIXEL_CONTRAST, TRIM_FRACTION * object.peak, PIXEL_NOISE_SIGMAS * noise);
+  const garment = trimToGarment(contrast, width, height, grid, object.cells, pixelThreshold);
+  if (!garment) {
+    throw unprocessableContent(
+      `no garment found: the strongest region (${levels(object.peak)} levels on average) has no pixel above the ${levels(pixelThreshold)}-level threshold (background ${Math.round(background.median)}, noise ${background.noise.toFixed(1)} levels)`,
     );
   }
   return garment;
