@@ -38,6 +38,9 @@ export const contentTooLarge = (detail: string): Problem => new Problem(413, 'Co
 export const unsupportedMediaType = (detail: string): Problem =>
   new Problem(415, 'Unsupported Media Type', detail);
 
+/** 422: the content decodes but cannot be processed, e.g. an image showing no garment. */
+export const unprocessableContent = (detail: string): Problem => new Problem(422, 'Unprocessable Content', detail);
+
 /** Renders a problem as an `application/problem+json` response. */
 export function problemResponse(problem: Problem, instance?: string): Response {
   const body = { type: 'about:blank', title: problem.title, status: problem.status, detail: problem.detail, ...(instance ? { instance } : {}) };

@@ -7,6 +7,7 @@ import { onceUntilSuccess } from '../runtime/once.ts';
 import { fashionize } from './fashionize.ts';
 import { orient } from './orientation.ts';
 import { describeBytes, sniffImage, type ImageType } from './sniff.ts';
+import { toGray } from './to-gray.ts';
 
 let decoders: typeof import('./decode.ts') | undefined;
 
@@ -42,7 +43,8 @@ export interface ImageLimits {
  *
  * @param declaredType The request's media type; when omitted (e.g. base64 inside JSON) the type is sniffed.
  * @throws Problem 400 for empty, truncated or corrupt images; 413 when width x height exceeds
- *   what is left of `limits.maxPixels`; 415 when the bytes are not PNG or JPEG, or are not the declared type.
+ *   what is left of `limits.maxPixels`; 415 when the bytes are not PNG or JPEG, or are not the declared type;
+ *   422 when the image shows no garment.
  */
 export function imageToPixels(bytes: Uint8Array, limits: ImageLimits, declaredType?: ImageType): Float32Array {
   if (!(limits.maxPixels > 0)) throw new RangeError(`maxPixels must be a positive number, got ${limits.maxPixels}`);
@@ -59,7 +61,7 @@ export function imageToPixels(bytes: Uint8Array, limits: ImageLimits, declaredTy
   }
   if (!decoders) throw new Error('imageToPixels ran before loadImageDecoders() settled');
   if (limits.spentPixels !== undefined) limits.spentPixels = spent + pixels;
-  return fashionize(orient(decoders.decodeImage(bytes, header, limits.maxPixels), header.orientation));
+  return fashionize(orient({ channels: 1, ...toGray(decoders.decodeImage(bytes, header, limits.maxPixels)) }, header.orientation));
 }
 
 export type { ImageType } from './sniff.ts';
