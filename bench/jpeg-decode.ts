@@ -1,6 +1,6 @@
 /**
  * JPEG decoding cost: our luma decoder at the scale the pipeline uses (jpeg/decode.ts, long side
- * >= 256) against jpeg-js's full RGBA decode (what decode.ts runs today) and, when it is installed
+ * >= 256) against jpeg-js's full RGBA decode (what the Worker ran before this decoder) and, when it is installed
  * somewhere, @jsquash/jpeg (mozjpeg in wasm, full RGBA). Photo-like sharp-encoded fixtures, quality
  * 90, 4:2:0, baseline and progressive. Figures: process CPU time per decode (median), heap and
  * ArrayBuffer growth across one decode, and each decoder's minified bundle size.
@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import decodeJpegJs from 'jpeg-js/lib/decoder.js';
+import jpeg from 'jpeg-js';
 import sharp from 'sharp';
 import { decodeJpeg } from '../worker/image/jpeg/decode.ts';
 import { readJpegHeader } from '../worker/image/jpeg/header.ts';
@@ -81,7 +81,7 @@ async function jsquashDecoder(): Promise<{ decode: (bytes: Uint8Array) => Promis
 
 async function main(): Promise<void> {
   const ours: Decoder = (bytes) => decodeJpeg(bytes, readJpegHeader(bytes), DECODE_LONG_SIDE);
-  const jpegJs: Decoder = (bytes) => decodeJpegJs(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 30, maxMemoryUsageInMB: 2048 });
+  const jpegJs: Decoder = (bytes) => jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 30, maxMemoryUsageInMB: 2048 });
   const jsquash = await jsquashDecoder();
   const figures: Figure[] = [];
   for (const [size, width, height, runs] of SIZES) {

@@ -11,7 +11,7 @@ import { createNetwork, type Network } from '../asset/network.ts';
 import { argMax } from '../train/evaluate.ts';
 import { useBackend } from '../train/backend.ts';
 import { Problem } from '../worker/http/problem.ts';
-import { imageToPixels, loadImageDecoders } from '../worker/image/index.ts';
+import { pixelsOf } from './image/pipeline.ts';
 import { readBuiltAsset } from './built-asset.ts';
 import { CONDITIONS } from './photos/conditions.ts';
 import { renderPhoto } from './photos/render.ts';
@@ -21,7 +21,6 @@ const ASSET = 'models/fashion-mnist-mlp.bin';
 const PER_CLASS = 32;
 /** How far below the raw 28x28 accuracy a condition may fall, in percentage points. */
 const TOLERANCE_PP = 3;
-const LIMITS = { maxPixels: 16_777_216 };
 /** Per condition: 320 photos rendered, encoded and decoded (jpeg-js decodes full-size 1280x960 ones slowly). */
 const CONDITION_TIMEOUT_MS = 300_000;
 
@@ -47,7 +46,6 @@ function accuracy(pixels: (Float32Array | null)[]): number {
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 beforeAll(async () => {
-  await loadImageDecoders();
   await useBackend('wasm');
   network = createNetwork((await readBuiltAsset(ASSET)).asset);
   rawAccuracy = accuracy(chosen.map((i) => Float32Array.from(dataset.images[i]!)));
@@ -80,7 +78,7 @@ describe(`photos of ${PER_CLASS * 10} test garments classify within ${TOLERANCE_
       for (const i of chosen) {
         const photo = await renderPhoto(dataset.images[i]!, condition, i + 1);
         try {
-          pixels.push(imageToPixels(photo, LIMITS));
+          pixels.push(await pixelsOf(photo));
         } catch (error) {
           if (!(error instanceof Problem && error.status === 422)) throw error;
           pixels.push(null);

@@ -4,31 +4,29 @@
  * through untouched. Photos are rendered by test/photos/render.ts and encoded by sharp.
  */
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Problem } from '../worker/http/problem.ts';
 import { fashionize } from '../worker/image/fashionize.ts';
-import { imageToPixels, loadImageDecoders } from '../worker/image/index.ts';
+import { pixelsOf } from './image/pipeline.ts';
 import { CONDITIONS } from './photos/conditions.ts';
-import { random, renderPhoto, type Condition } from './photos/render.ts';
+import { renderPhoto, type Condition } from './photos/render.ts';
+import { random } from './random.ts';
 import { testImages } from './worker/dataset.ts';
 
-const LIMITS = { maxPixels: 16_777_216 };
 const dataset = testImages(10_000);
 const NOTHING = new Uint8Array(784); // a data set image with no garment: renders the bare backdrop
 const condition = (prefix: string): Condition => CONDITIONS.find((c) => c.name.startsWith(prefix))!;
 
-/** The Problem `imageToPixels` throws for `bytes`, or undefined if it returns. */
-function problemOf(bytes: Uint8Array): Problem | undefined {
+/** The Problem the pipeline throws for `bytes`, or undefined if it returns. */
+async function problemOf(bytes: Uint8Array): Promise<Problem | undefined> {
   try {
-    imageToPixels(bytes, LIMITS);
+    await pixelsOf(bytes);
   } catch (error) {
     if (error instanceof Problem) return error;
     throw error;
   }
   return undefined;
 }
-
-beforeAll(loadImageDecoders);
 
 describe('photos without a garment are refused with 422', () => {
   const bare = [
@@ -44,14 +42,14 @@ describe('photos without a garment are refused with 422', () => {
   ];
   for (const name of bare) {
     it(`the bare backdrop: ${name}`, async () => {
-      const problem = problemOf(await renderPhoto(NOTHING, condition(name), 7));
+      const problem = await problemOf(await renderPhoto(NOTHING, condition(name), 7));
       expect(problem).toMatchObject({ status: 422, title: 'Unprocessable Content' });
       expect(problem!.detail).toMatch(/^no garment found: the image is uniform \(background \d+, noise \d+\.\d levels, (no region above|the strongest region reaches \d+ levels, under) the \d+-level threshold\)$/);
     });
   }
 
   it('names the backdrop and the noise it measured', async () => {
-    const problem = problemOf(await renderPhoto(NOTHING, { ...condition('noise sigma 4'), format: 'png' }, 3));
+    const problem = await problemOf(await renderPhoto(NOTHING, { ...condition('noise sigma 4'), format: 'png' }, 3));
     const [, background, noise] = /background (\d+), noise (\d+\.\d)/.exec(problem!.detail)!;
     expect(Number(background)).toBeGreaterThanOrEqual(234); // rendered at 236
     expect(Number(background)).toBeLessThanOrEqual(238);
@@ -65,14 +63,14 @@ describe('photos without a garment are refused with 422', () => {
     for (const channels of [1, 3] as const) {
       const pixels = Uint8Array.from({ length: 320 * 240 * channels }, () => Math.floor(next() * 256));
       const png = new Uint8Array(await sharp(pixels, { raw: { width: 320, height: 240, channels } }).png().toBuffer());
-      expect(problemOf(png)?.status, `${channels} channel(s)`).toBe(422);
+      expect((await problemOf(png))?.status, `${channels} channel(s)`).toBe(422);
     }
   });
 
   it('a blank 28x28 image, black or white', async () => {
     for (const level of [0, 255]) {
       const png = new Uint8Array(await sharp(new Uint8Array(784).fill(level), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer());
-      expect(problemOf(png)?.status, `level ${level}`).toBe(422);
+      expect((await problemOf(png))?.status, `level ${level}`).toBe(422);
     }
   });
 });
@@ -93,7 +91,7 @@ describe('what is not a garment is left out', () => {
   it('dust specks and a dark object cut by the frame edge change nothing', async () => {
     for (const i of [0, 1, 2, 3, 4]) {
       const image = dataset.images[i]!;
-      const clean = imageToPixels(await photoWith(image, 'small garment', () => {}), LIMITS);
+      const clean = await pixelsOf(await photoWith(image, 'small garment', () => {}));
       // Small garment (25% of the frame), so there is room in the half of the frame it is not in:
       // two specks of dust, and the edge of a dark object (a tenth of the garment's area) entering
       // from the frame edge there.
@@ -107,7 +105,7 @@ describe('what is not a garment is left out', () => {
         paint(rgb, width, 420, edge(40), 2, 2, 30);
         paint(rgb, width, 200, edge(8), 40, 8, 40);
       });
-      expect(imageToPixels(marked, LIMITS), `image ${i}`).toEqual(clean);
+      expect(await pixelsOf(marked), `image ${i}`).toEqual(clean);
     }
   });
 });

@@ -14,8 +14,12 @@ export interface Env {
   MAX_BODY_BYTES?: string;
   /** Milliseconds an upload may go without sending a byte before it gets 408 (default 5000). */
   BODY_STALL_MS?: string;
-  /** Most image pixels (width x height) decoded for one request (default 512 x 512). */
+  /** Most pixels decoded for one request after scaling, all its images together (default 1024 x 1024). */
   MAX_IMAGE_PIXELS?: string;
+  /** Most pixels of one request as stored in its image files, all together (default 25,000,000). */
+  MAX_SOURCE_PIXELS?: string;
+  /** With the Images binding: photos of more pixels than this are decoded through it (default 1,000,000). */
+  IMAGES_BINDING_MIN_PIXELS?: string;
   /** Secret (`wrangler secret put API_TOKEN`): when set, POST endpoints require it as a bearer token. */
   API_TOKEN?: string;
   /**
@@ -35,6 +39,8 @@ export interface Limits {
   maxBodyBytes: number;
   bodyStallMs: number;
   maxImagePixels: number;
+  maxSourcePixels: number;
+  imagesBindingMinPixels: number;
 }
 
 /** 12 MiB: a phone photo as the camera wrote it; the isolate's budget for bodies is sized to it. */
@@ -45,13 +51,23 @@ export const DEFAULT_MAX_BODY_BYTES = 12 * 1024 * 1024;
  */
 export const DEFAULT_BODY_STALL_MS = 5000;
 /**
- * 512 x 512: 18 times the 28 x 28 the model sees, and the most an isolate's 128 MB (shared by
- * concurrent requests and the wasm heap) can afford. Decoding costs far more memory than the file:
- * measured in workerd, a 512 x 512 16-bit RGBA PNG raises peak memory by ~31 MB, a 1024 x 1024 one
- * by ~77 MB and a 25 kB 4096 x 4096 gray PNG by ~133 MB. Clients scale photos down before sending
- * them, as the demo page does (to 256 pixels a side).
+ * 1024 x 1024 decoded pixels per request. Decoders reduce every image to a long side of 256..~750
+ * (worker/image/scale.ts), so one photo of any accepted size fits; the budget bounds what a batch of
+ * base64 images may decode in total.
  */
-export const DEFAULT_MAX_IMAGE_PIXELS = 512 * 512;
+export const DEFAULT_MAX_IMAGE_PIXELS = 1024 * 1024;
+/**
+ * 25 MP as stored: a 24 MP (6000 x 4000) photo. Entropy decoding reads every stored block whatever
+ * the scale, so this bounds a request's decoding CPU (~120 ms for the largest JPEG), however many
+ * images it carries.
+ */
+export const DEFAULT_MAX_SOURCE_PIXELS = 25_000_000;
+/**
+ * With Cloudflare Images bound, photos above 1 MP go through it: its work does not count against the
+ * Worker's CPU time, and the Worker's own JPEG decoding costs ~5 ms per MP here (BENCHMARKS.md), half
+ * the free plan's 10 ms per request at 1 MP.
+ */
+export const DEFAULT_IMAGES_BINDING_MIN_PIXELS = 1_000_000;
 
 function positiveInteger(name: keyof Env, value: string | undefined, fallback: number): number {
   if (value === undefined || value.trim() === '') return fallback;
@@ -68,6 +84,8 @@ export function limitsOf(env: Env): Limits {
     maxBodyBytes: positiveInteger('MAX_BODY_BYTES', env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
     bodyStallMs: positiveInteger('BODY_STALL_MS', env.BODY_STALL_MS, DEFAULT_BODY_STALL_MS),
     maxImagePixels: positiveInteger('MAX_IMAGE_PIXELS', env.MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGE_PIXELS),
+    maxSourcePixels: positiveInteger('MAX_SOURCE_PIXELS', env.MAX_SOURCE_PIXELS, DEFAULT_MAX_SOURCE_PIXELS),
+    imagesBindingMinPixels: positiveInteger('IMAGES_BINDING_MIN_PIXELS', env.IMAGES_BINDING_MIN_PIXELS, DEFAULT_IMAGES_BINDING_MIN_PIXELS),
   };
 }
 

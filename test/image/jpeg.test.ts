@@ -7,7 +7,9 @@ import fc from 'fast-check';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { Problem } from '../../worker/http/problem.ts';
-import { decodeJpeg, scaleDenominator } from '../../worker/image/jpeg/decode.ts';
+import { problemOf } from '../problem-of.ts';
+import { decodeJpeg } from '../../worker/image/jpeg/decode.ts';
+import { jpegDenominator } from '../../worker/image/scale.ts';
 import { readJpegHeader } from '../../worker/image/jpeg/header.ts';
 import { MAX_JPEG_PIXELS, MAX_SCANS, MAX_VISITS_PER_BLOCK } from '../../worker/image/jpeg/limits.ts';
 import { craftJpeg } from './jpeg-craft.ts';
@@ -15,16 +17,6 @@ import { photoScene } from './photo-scene.ts';
 
 const LONG_SIDE = 256;
 
-/** Runs `fn` and returns the Problem it throws; fails the test if it throws anything else or nothing. */
-function problemOf(fn: () => unknown): Problem {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof Problem) return error;
-    throw new Error(`expected a Problem, got ${String(error)}`);
-  }
-  throw new Error('expected a Problem, but nothing was thrown');
-}
 
 const decode = (bytes: Uint8Array, longSide = LONG_SIDE) => decodeJpeg(bytes, readJpegHeader(bytes), longSide);
 
@@ -56,7 +48,7 @@ async function referenceLuma(bytes: Uint8Array, d: number): Promise<Float64Array
 /** Decodes at `longSide` and measures the luma error against sharp: mean and largest absolute difference. */
 async function errorAgainstSharp(bytes: Uint8Array, longSide = LONG_SIDE) {
   const header = readJpegHeader(bytes);
-  const d = scaleDenominator(header.width, header.height, longSide);
+  const d = jpegDenominator(header.width, header.height, longSide);
   const image = decodeJpeg(bytes, header, longSide);
   expect([image.width, image.height]).toEqual([Math.ceil(header.width / d), Math.ceil(header.height / d)]);
   const reference = await referenceLuma(bytes, d);

@@ -3,16 +3,7 @@
  * of texture and sensor noise, so that encoders spend bits as on a real photo (a flat background
  * would make every decoder look fast).
  */
-
-/** Deterministic PRNG (mulberry32), so fixtures and failures reproduce. */
-export function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { random } from '../random.ts';
 
 /** width x height RGB pixels, 3 bytes each, row-major. */
 export function photoScene(width: number, height: number, seed = 1): Uint8Array {

@@ -6,8 +6,8 @@
  */
 import { crc32, deflateSync } from 'node:zlib';
 import { decode as fastPngDecode } from 'fast-png';
-import { Problem } from '../../worker/http/problem.ts';
 import type { GrayImage } from '../../worker/image/gray.ts';
+import { random } from '../random.ts';
 
 export const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 export const COLOR_CODES = { gray: 0, rgb: 2, palette: 3, 'gray-alpha': 4, rgba: 6 } as const;
@@ -46,15 +46,6 @@ export function ihdr(width: number, height: number, color: ColorName, depth: num
   return chunk('IHDR', data);
 }
 
-/** Deterministic PRNG (mulberry32), so failures reproduce. */
-export function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 export interface RawImage {
   width: number;
@@ -146,7 +137,7 @@ export function palette(entries: number, seed: number): Uint8Array {
 
 /**
  * The reference: fast-png's decode, 8-bit RGBA by the rules of the old pipeline (16-bit rounded,
- * low-depth gray scaled, palette and colour keys applied), luma over white as fashionize's toGray,
+ * low-depth gray scaled, palette and colour keys applied), luma over white as every decoder writes it,
  * then the mean of each k x k block, rounded.
  */
 export function reference(bytes: Uint8Array, k: number): GrayImage {
@@ -189,13 +180,3 @@ export function reference(bytes: Uint8Array, k: number): GrayImage {
   return { width: w, height: h, data };
 }
 
-/** The Problem `fn` throws; fails on anything else or nothing. */
-export function problemOf(fn: () => unknown): Problem {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof Problem) return error;
-    throw new Error(`expected a Problem, got ${String(error)}`);
-  }
-  throw new Error('expected a Problem, but nothing was thrown');
-}

@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { encode as fastPngEncode } from 'fast-png';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { downscaleFactor } from '../../worker/image/png/area.ts';
+import { areaFactor } from '../../worker/image/scale.ts';
 import { decodePng } from '../../worker/image/png/decode.ts';
 import { readPngHeader } from '../../worker/image/png/header.ts';
 import { chunk, encode, palette, rawImage, reference, type ColorName } from './png-fixtures.ts';
@@ -47,7 +47,7 @@ describe('decodes every PNG format exactly like fast-png converted the same way'
             // The reference decodes the same picture without Adam7: fast-png 8.0 fails on 1, 2 and 4-bit Adam7.
             const plain = interlaced ? encode(image, { before }) : png;
             for (const longSide of [256, 9, 4]) {
-              expect(decode(png, longSide)).toEqual(reference(plain, downscaleFactor(37, 23, longSide)));
+              expect(decode(png, longSide)).toEqual(reference(plain, areaFactor(37, 23, longSide)));
             }
           }
         });
@@ -68,7 +68,7 @@ describe('decodes every PNG format exactly like fast-png converted the same way'
       photo.clone().png({ palette: true, colours: 64 }).toBuffer(),
       photo.clone().removeAlpha().png({ palette: true, colours: 4 }).toBuffer(), // 2-bit
     ]);
-    const k = downscaleFactor(width, height, 256);
+    const k = areaFactor(width, height, 256);
     for (const png of variants.map((b) => new Uint8Array(b))) {
       expect(decode(png)).toEqual(reference(png, k));
     }

@@ -6,6 +6,7 @@
  * encodes the RGB pixels the way a camera or a shop's CMS would (JPEG 4:2:0 or PNG, EXIF orientation).
  */
 import sharp from 'sharp';
+import { random } from '../random.ts';
 
 /** An sRGB colour, 0..255 per channel. */
 export type Rgb = readonly [number, number, number];
@@ -36,15 +37,6 @@ export interface Condition {
   exifRotate?: boolean;
 }
 
-/** Deterministic PRNG (mulberry32): the same photo on every machine. */
-export function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Standard normal samples (Box-Muller) from a uniform source. */
 function gaussian(next: () => number): () => number {

@@ -1,67 +1,96 @@
 /**
- * Image input pipeline: PNG or JPEG bytes in, the 28x28 Fashion-MNIST-style pixels the model expects out.
- * Order matters for safety: the pixel limit is enforced from the header before anything is decoded.
+ * Image input pipeline: PNG, JPEG or WebP bytes in (and AVIF, HEIC, GIF or TIFF through Cloudflare
+ * Images when it is bound), the 28x28 Fashion-MNIST-style pixels the model expects out. Every cost is
+ * judged from the header before anything is decoded: the format's own caps as its header is read,
+ * then the request's pixel budgets.
  */
-import { Problem } from '../http/problem.ts';
+import { Problem, unsupportedMediaType } from '../http/problem.ts';
 import { onceUntilSuccess } from '../runtime/once.ts';
+import type { PixelBudget } from './budget.ts';
 import { fashionize } from './fashionize.ts';
+import { DECODE_LONG_SIDE } from './gray.ts';
+import { bindingOnlyName, imagesBindingRequired, sniffBindingOnlyType, throughImagesBinding, type ImagesBinding } from './images-binding.ts';
 import { orient } from './orientation.ts';
-import { describeBytes, sniffImage, type ImageType } from './sniff.ts';
-import { toGray } from './to-gray.ts';
+import { describeBytes, sniffImage, type ImageHeader } from './sniff.ts';
+
+/** Media types of the images accepted: decoded here, or (AVIF, HEIC, GIF, TIFF) through the Images binding. */
+export const IMAGE_MEDIA_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/avif', 'image/heic', 'image/gif', 'image/tiff'] as const;
+
+/** One of IMAGE_MEDIA_TYPES. */
+export type ImageMediaType = (typeof IMAGE_MEDIA_TYPES)[number];
 
 let decoders: typeof import('./decode.ts') | undefined;
 
 /**
- * Loads the PNG and JPEG decoders (decode.ts with fast-png, fflate and jpeg-js) on first use rather
- * than at startup: evaluating those modules, fflate's Huffman tables above all, was most of the
- * Worker's startup CPU. A dynamic import, which the bundle evaluates only when it runs. Must have
- * settled before imageToPixels runs: the routes that take images await it first.
+ * Loads the decoders (decode.ts: ours for JPEG and PNG with fflate, libwebp's glue) on first use
+ * rather than at startup, where evaluating them would cost every isolate CPU time. Must have settled
+ * before imageToPixels runs: the routes that take images await it first.
  */
 export const loadImageDecoders: () => Promise<void> = onceUntilSuccess(async () => {
   decoders = await import('./decode.ts');
 });
 
-/** Limits applied to every image. */
-export interface ImageLimits {
-  /** Largest accepted width x height, checked against the header before decoding. */
-  maxPixels: number;
-  /**
-   * Set (to 0) to make maxPixels a budget shared by several images, such as the base64 instances of
-   * one batch: each image admitted adds its pixels here, so however many images a request carries,
-   * it decodes at most maxPixels in total.
-   */
-  spentPixels?: number;
+/** How a request's images are decoded: its pixel budget, and Cloudflare Images when bound. */
+export interface ImageOptions {
+  budget: PixelBudget;
+  /** The Images binding, if the Worker has one. */
+  images?: ImagesBinding;
+  /** With the binding: photos of more pixels than this are decoded through it rather than here. */
+  imagesBindingMinPixels: number;
+}
+
+/** 415 when the request declared one media type and the bytes are another: the client has a bug worth knowing about. */
+function checkDeclared(declaredType: string | undefined, actual: string, bytes: Uint8Array): void {
+  if (declaredType && declaredType !== actual) {
+    throw unsupportedMediaType(`the request declares ${declaredType}, but the bytes are ${describeBytes(bytes)}`);
+  }
+}
+
+/** Decodes an admitted image here, upright, and converts it the way the data set was made. */
+function decodeHere(bytes: Uint8Array, header: ImageHeader, budget: PixelBudget): Float32Array {
+  budget.admit(header);
+  if (!decoders) throw new Error('imageToPixels ran before loadImageDecoders() settled');
+  return fashionize(orient(decoders.decodeImage(bytes, header), header.orientation));
+}
+
+/** Has Cloudflare Images decode and scale the image to a small PNG, which is then decoded here. */
+async function decodeThroughBinding(images: ImagesBinding, bytes: Uint8Array, budget: PixelBudget): Promise<Float32Array> {
+  const png = await throughImagesBinding(images, bytes, DECODE_LONG_SIDE);
+  return decodeHere(png, sniffImage(png), budget);
 }
 
 /**
  * Raw pixel values for the model: 784 numbers, 0..255, row-major 28x28, Fashion-MNIST convention
- * (light object on dark background, 0 = background).
- *
- * Images already in that form (28x28, dark background) pass through unchanged; anything else, such as
- * a shop photo on white, is converted the way the data set was made (see fashionize.ts), after
- * turning JPEG photos upright by their EXIF orientation.
+ * (light object on dark background, 0 = background). Fashion-MNIST images themselves (28x28, dark
+ * background) pass through unchanged; a photo is turned upright by its EXIF orientation and
+ * converted the way the data set was made (see fashionize.ts).
  *
  * @param declaredType The request's media type; when omitted (e.g. base64 inside JSON) the type is sniffed.
- * @throws Problem 400 for empty, truncated or corrupt images; 413 when width x height exceeds
- *   what is left of `limits.maxPixels`; 415 when the bytes are not PNG or JPEG, or are not the declared type;
- *   422 when the image shows no garment.
+ * @throws Problem 400 for empty, truncated or corrupt images; 413 over a decoder's caps or the
+ *   request's pixel budget; 415 for other formats, or bytes that are not the declared type; 422 for
+ *   a photo with no garment in it.
  */
-export function imageToPixels(bytes: Uint8Array, limits: ImageLimits, declaredType?: ImageType): Float32Array {
-  if (!(limits.maxPixels > 0)) throw new RangeError(`maxPixels must be a positive number, got ${limits.maxPixels}`);
-  const header = sniffImage(bytes);
-  // Mislabelled bodies are refused rather than silently accepted: the client has a bug worth knowing about.
-  if (declaredType && header.type !== declaredType) {
-    throw new Problem(415, 'Unsupported Media Type', `The request declares ${declaredType}, but the bytes are ${describeBytes(bytes)}.`);
+export async function imageToPixels(bytes: Uint8Array, options: ImageOptions, declaredType?: string): Promise<Float32Array> {
+  const { budget, images } = options;
+  const onlyThroughBinding = sniffBindingOnlyType(bytes);
+  if (onlyThroughBinding) {
+    checkDeclared(declaredType, onlyThroughBinding, bytes);
+    if (!images) throw imagesBindingRequired(bindingOnlyName(onlyThroughBinding));
+    return decodeThroughBinding(images, bytes, budget);
   }
-  const pixels = header.width * header.height;
-  const spent = limits.spentPixels ?? 0;
-  if (pixels > limits.maxPixels - spent) {
-    const shared = spent > 0 ? ` for all images of the request together, and the others took ${spent}` : '';
-    throw new Problem(413, 'Content Too Large', `The image is ${header.width}x${header.height} = ${pixels} pixels; the limit is ${limits.maxPixels}${shared}.`);
+  let header: ImageHeader;
+  try {
+    header = sniffImage(bytes);
+  } catch (error) {
+    // Over one of this Worker's decoders' caps (a large PNG or WebP): Cloudflare Images can do that work.
+    if (images && error instanceof Problem && error.status === 413) return decodeThroughBinding(images, bytes, budget);
+    throw error;
   }
-  if (!decoders) throw new Error('imageToPixels ran before loadImageDecoders() settled');
-  if (limits.spentPixels !== undefined) limits.spentPixels = spent + pixels;
-  return fashionize(orient({ channels: 1, ...toGray(decoders.decodeImage(bytes, header, limits.maxPixels)) }, header.orientation));
+  checkDeclared(declaredType, header.type, bytes);
+  // A large photo costs the binding nothing of the Worker's CPU time. Not an EXIF-rotated one: whether
+  // the binding applies EXIF orientation differs between Cloudflare and its local stand-in.
+  if (images && header.orientation === 1 && header.width * header.height > options.imagesBindingMinPixels) {
+    return decodeThroughBinding(images, bytes, budget);
+  }
+  return decodeHere(bytes, header, budget);
 }
-
-export type { ImageType } from './sniff.ts';

@@ -1,9 +1,9 @@
 /**
  * EXIF orientation. Phone cameras store pixels as the sensor saw them and record how to turn them
- * upright in an EXIF tag, which browsers honour when showing the photo. jpeg-js ignores it, so
+ * upright in an EXIF tag, which browsers honour when showing the photo. Decoders store pixels as they come, so
  * without this a phone photo of a dress arrives lying on its side and is classified as such.
  */
-import type { Raster } from './decode.ts';
+import type { GrayImage } from './gray.ts';
 
 /** The EXIF Orientation tag in IFD0 (EXIF 2.32, 4.6.4 A). */
 const ORIENTATION_TAG = 0x0112;
@@ -59,17 +59,15 @@ function walk(orientation: number, W: number, H: number): [start: number, dx: nu
   }
 }
 
-/** Returns the raster as it should be displayed; orientation 1 (or unknown) returns it as is. */
-export function orient(raster: Raster, orientation: number): Raster {
-  if (orientation < 2 || orientation > 8) return raster;
-  const { width: W, height: H, channels, data } = raster;
+/** Returns the image as it should be displayed; orientation 1 (or unknown) returns it as is. */
+export function orient(image: GrayImage, orientation: number): GrayImage {
+  if (orientation < 2 || orientation > 8) return image;
+  const { width: W, height: H, data } = image;
   const [width, height] = orientation >= 5 ? [H, W] : [W, H];
   const [start, dx, dy] = walk(orientation, W, H);
   const out = new Uint8Array(data.length);
   for (let y = 0, o = 0; y < height; y++) {
-    for (let x = 0, s = start + y * dy; x < width; x++, s += dx) {
-      for (let c = 0; c < channels; c++) out[o++] = data[s * channels + c]!;
-    }
+    for (let x = 0, s = start + y * dy; x < width; x++, s += dx) out[o++] = data[s]!;
   }
-  return { width, height, channels, data: out };
+  return { width, height, data: out };
 }

@@ -1,20 +1,20 @@
 /**
- * POST /v1/classify: one image in whichever encoding is handiest for the caller (a PNG or JPEG
- * photo, 784 raw bytes, or JSON pixels), answered with the top-k labels.
+ * POST /v1/classify: one image in whichever encoding is handiest for the caller (a PNG, JPEG or WebP
+ * photo of any size up to 24 MP, 784 raw bytes, or JSON pixels), answered with the top-k labels.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../asset/architecture.ts';
-import { limitsOf, type AppEnv } from '../env.ts';
+import type { AppEnv } from '../env.ts';
 import { requireMediaType } from '../http/body.ts';
 import { copyImage, parseJson, requireObject } from '../http/json.ts';
 import { badRequest } from '../http/problem.ts';
-import { measure } from '../http/timing.ts';
+import { measure, measureAsync } from '../http/timing.ts';
 import { encodeGrayPng } from '../image/encode-png.ts';
-import { imageToPixels, loadImageDecoders } from '../image/index.ts';
-import { infer, readRequestBody, requireModel } from './model.ts';
+import { IMAGE_MEDIA_TYPES, imageToPixels, loadImageDecoders, type ImageMediaType } from '../image/index.ts';
+import { imageOptionsOf, infer, readRequestBody, requireModel } from './model.ts';
 
 /** Request media types, in the order the OpenAPI document and 415 details list them. */
-export const CLASSIFY_MEDIA_TYPES = ['image/png', 'image/jpeg', 'application/octet-stream', 'application/json'] as const;
+export const CLASSIFY_MEDIA_TYPES = [...IMAGE_MEDIA_TYPES, 'application/octet-stream', 'application/json'] as const;
 type ClassifyMediaType = (typeof CLASSIFY_MEDIA_TYPES)[number];
 
 /** Bounds of the `top` query parameter. */
@@ -65,11 +65,8 @@ function inputDataUrl(pixels: Float32Array): string {
   return `data:image/png;base64,${btoa(binary)}`;
 }
 
-function decode(type: ClassifyMediaType, body: Uint8Array, maxPixels: number): Float32Array {
+function decodeRaw(type: Exclude<ClassifyMediaType, ImageMediaType>, body: Uint8Array): Float32Array {
   switch (type) {
-    case 'image/png':
-    case 'image/jpeg':
-      return imageToPixels(body, { maxPixels }, type);
     case 'application/octet-stream':
       if (body.length !== PIXELS_PER_IMAGE) {
         throw badRequest(`an application/octet-stream body must be exactly ${PIXELS_PER_IMAGE} bytes (28x28 grayscale, row-major, 0 = background), got ${body.length}`);
@@ -90,6 +87,14 @@ function topPredictions(probabilities: Float32Array, labels: readonly string[], 
     .slice(0, top);
 }
 
+const isImageType = (type: ClassifyMediaType): type is ImageMediaType => (IMAGE_MEDIA_TYPES as readonly string[]).includes(type);
+
+/** An image body's pixels, timed as `decode`; raw and JSON pixels need no decoder, so only images load them. */
+async function decodeImageBody(c: Context<AppEnv>, type: ImageMediaType, body: Uint8Array): Promise<Float32Array> {
+  await loadImageDecoders();
+  return measureAsync(c, 'decode', imageToPixels(body, imageOptionsOf(c), type));
+}
+
 /** Routes of the classify endpoint. */
 export const classify = new Hono<AppEnv>().post('/v1/classify', async (c) => {
   const type = requireMediaType(c.req.raw, CLASSIFY_MEDIA_TYPES);
@@ -97,9 +102,7 @@ export const classify = new Hono<AppEnv>().post('/v1/classify', async (c) => {
   const include = parseInclude(c.req.query('include'));
   const model = await requireModel(c.req.query('model'));
   const body = await readRequestBody(c);
-  // Raw and JSON pixels need no decoder: only image bodies wait for (the first time, load) them.
-  if (type === 'image/png' || type === 'image/jpeg') await loadImageDecoders();
-  const pixels = measure(c, 'decode', () => decode(type, body, limitsOf(c.env).maxImagePixels));
+  const pixels = isImageType(type) ? await decodeImageBody(c, type, body) : measure(c, 'decode', () => decodeRaw(type, body));
   const probabilities = infer(c, model, pixels);
   return c.json({
     predictions: topPredictions(probabilities, model.labels, top),

@@ -8,6 +8,8 @@ import { limitsOf, type AppEnv } from '../env.ts';
 import { readBody } from '../http/body.ts';
 import { badRequest, contentTooLarge, notFound } from '../http/problem.ts';
 import { measure, measureAsync } from '../http/timing.ts';
+import { PixelBudget } from '../image/budget.ts';
+import type { ImageOptions } from '../image/index.ts';
 import { DEFAULT_MODEL, getModel, modelNames, type ServedModel } from '../inference/models.ts';
 
 /**
@@ -46,4 +48,10 @@ export function batchBuffer(count: number, what: string): Float32Array {
 /** Class probabilities for every image in `pixels`, from one predict call timed as `infer`. */
 export function infer(c: Context, model: ServedModel, pixels: Float32Array): Float32Array {
   return measure(c, 'infer', () => model.predict(pixels, pixels.length / PIXELS_PER_IMAGE));
+}
+
+/** How this request's images are decoded: one pixel budget for all of them, and the Images binding if bound. */
+export function imageOptionsOf(c: Context<AppEnv>): ImageOptions {
+  const limits = limitsOf(c.env);
+  return { budget: new PixelBudget(limits), images: c.env.IMAGES, imagesBindingMinPixels: limits.imagesBindingMinPixels };
 }

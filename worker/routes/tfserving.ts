@@ -4,13 +4,13 @@
  */
 import { Hono } from 'hono';
 import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../asset/architecture.ts';
-import { limitsOf, type AppEnv } from '../env.ts';
+import type { AppEnv } from '../env.ts';
 import { requireMediaType } from '../http/body.ts';
 import { copyImage, describe, isObject, parseJson, requireObject } from '../http/json.ts';
 import { badRequest, Problem } from '../http/problem.ts';
-import { measure } from '../http/timing.ts';
-import { imageToPixels, loadImageDecoders, type ImageLimits } from '../image/index.ts';
-import { batchBuffer, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './model.ts';
+import { measureAsync } from '../http/timing.ts';
+import { imageToPixels, loadImageDecoders, type ImageOptions } from '../image/index.ts';
+import { batchBuffer, imageOptionsOf, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './model.ts';
 
 const SIGNATURE = 'serving_default';
 
@@ -45,12 +45,12 @@ function unwrapNamedInput(value: unknown, path: string): [unknown, string] {
   return [value[INPUT_NAME], `${path}.${INPUT_NAME}`];
 }
 
-function copyInstance(value: unknown, path: string, out: Float32Array, offset: number, limits: ImageLimits): void {
+async function copyInstance(value: unknown, path: string, out: Float32Array, offset: number, images: ImageOptions): Promise<void> {
   if (!isObject(value)) return copyImage(value, path, out, offset);
   const where = `${path}.b64`;
   const bytes = decodeBase64(value.b64, where);
   try {
-    out.set(imageToPixels(bytes, limits), offset);
+    out.set(await imageToPixels(bytes, images), offset);
   } catch (error) {
     // In a batch, "the image is truncated" is only useful with which image it was.
     throw error instanceof Problem ? error.at(where) : error;
@@ -58,7 +58,7 @@ function copyInstance(value: unknown, path: string, out: Float32Array, offset: n
 }
 
 /** Pixels of every instance of a row (`instances`) or columnar (`inputs`) predict request. */
-function decodePredictRequest(document: unknown, maxPixels: number): Float32Array {
+async function decodePredictRequest(document: unknown, images: ImageOptions): Promise<Float32Array> {
   const body = requireObject(document, 'body');
   if (body.signature_name !== undefined && body.signature_name !== SIGNATURE) {
     throw badRequest(`signature_name ${describe(body.signature_name)} does not exist; this model serves "${SIGNATURE}"`);
@@ -70,12 +70,11 @@ function decodePredictRequest(document: unknown, maxPixels: number): Float32Arra
   const [batch, key] = rows ? [body.instances, 'instances'] : unwrapNamedInput(body.inputs, 'inputs');
   if (!Array.isArray(batch)) throw badRequest(`${key} must be an array of images, got ${describe(batch)}`);
   const pixels = batchBuffer(batch.length, key);
-  // One pixel budget for all encoded images: a batch of 256 must not cost 256 times one image's decoding.
-  const limits = { maxPixels, spentPixels: 0 };
-  batch.forEach((entry: unknown, i) => {
+  // `images` holds one pixel budget for all encoded images: a batch of 256 must not cost 256 times one image's decoding.
+  for (const [i, entry] of batch.entries()) {
     const [instance, path] = rows ? unwrapNamedInput(entry, `${key}[${i}]`) : [entry, `${key}[${i}]`];
-    copyInstance(instance, path, pixels, i * PIXELS_PER_IMAGE, limits);
-  });
+    await copyInstance(instance, path, pixels, i * PIXELS_PER_IMAGE, images);
+  }
   return pixels;
 }
 
@@ -113,7 +112,7 @@ export const tfServing = new Hono<AppEnv>()
     requireMediaType(c.req.raw, ['application/json']);
     const body = await readRequestBody(c);
     await loadImageDecoders(); // any instance may be a base64 image
-    const pixels = measure(c, 'decode', () => decodePredictRequest(parseJson(body), limitsOf(c.env).maxImagePixels));
+    const pixels = await measureAsync(c, 'decode', decodePredictRequest(parseJson(body), imageOptionsOf(c)));
     const probabilities = infer(c, model, pixels);
     const classes = model.labels.length;
     const predictions = Array.from({ length: probabilities.length / classes }, (_, i) =>

@@ -6,6 +6,7 @@
  * luma's quantised coefficients (only the DC at 1/8 scale) until the last scan.
  */
 import type { GrayImage } from '../gray.ts';
+import { jpegDenominator } from '../scale.ts';
 import { BitReader, findMarker } from './bits.ts';
 import { blocksInScan, frameOf, readScan, walkScan, type Frame, type FrameComponent, type Scan } from './frame.ts';
 import type { JpegHeader } from './header.ts';
@@ -20,11 +21,6 @@ const FRAME_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0
 
 /** Coefficients (zigzag count) a block of output size N needs: its NxN lowest frequencies lie within the first 1, 5, 25, 64. */
 const KEEP = new Map([[1, 1], [2, 5], [4, 25], [8, 64]]);
-
-/** The libjpeg scale denominator: the largest of 8, 4, 2 whose output long side is still >= longSide, else 1. */
-export function scaleDenominator(width: number, height: number, longSide: number): number {
-  return [8, 4, 2].find((d) => Math.ceil(Math.max(width, height) / d) >= longSide) ?? 1;
-}
 
 /** Decoding state shared by the scans of one image. */
 interface Decoding {
@@ -54,7 +50,7 @@ interface Decoding {
  * @throws Problem 400 when the data is truncated or corrupt or breaks a cap of limits.ts
  */
 export function decodeJpeg(bytes: Uint8Array, header: JpegHeader, longSide: number): GrayImage {
-  const denominator = scaleDenominator(header.width, header.height, longSide);
+  const denominator = jpegDenominator(header.width, header.height, longSide);
   const size = 8 / denominator;
   const frame = frameOf(header);
   const luma = frame.components[0]!;

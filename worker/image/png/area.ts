@@ -4,13 +4,6 @@
  */
 import type { GrayImage } from '../gray.ts';
 
-/** The largest k >= 1 for which ceil(longest side / k) is still at least `longSide`. */
-export function downscaleFactor(width: number, height: number, longSide: number): number {
-  const longest = Math.max(width, height);
-  if (longSide <= 1) return longest;
-  return Math.max(1, Math.floor((longest - 1) / (longSide - 1)));
-}
-
 /**
  * Sums of k x k pixel blocks of a width x height image (the blocks at the right and bottom edges may
  * be smaller); each output pixel is the rounded mean of its block.

@@ -6,7 +6,8 @@
 import { Problem } from '../../http/problem.ts';
 import type { GrayImage } from '../gray.ts';
 import { Adler32 } from './adler32.ts';
-import { AreaGrid, downscaleFactor } from './area.ts';
+import { areaFactor } from '../scale.ts';
+import { AreaGrid } from './area.ts';
 import { corruptPng, type PngHeader } from './header.ts';
 import { pushImageData } from './idat.ts';
 import { createInflater } from './inflate.ts';
@@ -23,7 +24,7 @@ import { RowAssembler } from './rows.ts';
 export function decodePng(bytes: Uint8Array, header: PngHeader, longSide: number): GrayImage {
   const { width, height, bitDepth, channels, interlaced, inflatedBytes } = header;
   const passes = imagePasses(width, height, channels * bitDepth, interlaced);
-  const grid = new AreaGrid(width, height, downscaleFactor(width, height, longSide));
+  const grid = new AreaGrid(width, height, areaFactor(width, height, longSide));
   const toLuma = rowToLuma(header, width);
   const luma = new Uint8Array(width);
   const bpp = Math.max(1, (channels * bitDepth) >> 3);

@@ -6,20 +6,8 @@ import type { GrayImage } from '../gray.ts';
 import type { RgbaImage } from './libwebp.ts';
 
 /**
- * The largest integer factor that keeps the long side at least `longSide` when the output has
- * ceil(side / factor) pixels: 1 for an image no longer than that.
- */
-export function areaFactor(width: number, height: number, longSide: number): number {
-  const long = Math.max(width, height);
-  if (long <= longSide) return 1;
-  if (longSide <= 1) return long;
-  // ceil(long / f) >= longSide  <=>  f < long / (longSide - 1)
-  return Math.ceil(long / (longSide - 1)) - 1;
-}
-
-/**
  * BT.601 luma in 16-bit fixed point (the weights sum to 65536, so gray stays gray), alpha composited
- * over white as fashionize.ts does, then each factor x factor block averaged (rounded half up). Blocks
+ * over white as every decoder writes it (gray.ts), then each factor x factor block averaged (rounded half up). Blocks
  * on the right and bottom edges may be partial; they average the pixels they hold.
  */
 export function rgbaToGray(image: RgbaImage, factor: number): GrayImage {

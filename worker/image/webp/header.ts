@@ -4,7 +4,7 @@
  * bitstream header, and an EXIF orientation. The walk over the chunks is bounded by MAX_CHUNKS and by
  * the RIFF size, which must fit in the bytes received.
  */
-import { badRequest, unsupportedMediaType, type Problem } from '../../http/problem.ts';
+import { badRequest, contentTooLarge, unsupportedMediaType, type Problem } from '../../http/problem.ts';
 import { readTiffOrientation } from '../orientation.ts';
 
 /** What a WebP header says about the image. */
@@ -130,11 +130,30 @@ function exifOrientation(data: Uint8Array): number | undefined {
 }
 
 /**
+ * Most pixels (width x height) this Worker decodes from one WebP: 2048 x 2048. libwebp's wasm memory
+ * grows by about 10 bytes per pixel for a lossless image (RGBA output, ARGB work buffer, input copy;
+ * measured in workerd: 29 MiB at 2048 x 1536, 39 MiB at this cap), and the RGBA copy handed to
+ * JavaScript adds 4 bytes per pixel until collected: with the model's own memory, that stays well
+ * inside a Worker's 128 MB. Larger WebP images need the Images binding, or get 413.
+ */
+export const WEBP_MAX_PIXELS = 2048 * 2048;
+
+/**
  * Reads the header of a WebP file.
  * @throws Problem 400 when the file is truncated or corrupt (including a RIFF size larger than the
- *   file, too many chunks, or a size beyond 16383); 415 for an animated WebP.
+ *   file, too many chunks, or a size beyond 16383); 415 for an animated WebP; 413 above WEBP_MAX_PIXELS.
  */
 export function readWebpHeader(bytes: Uint8Array): WebpHeader {
+  const header = readWebpLayout(bytes);
+  const pixels = header.width * header.height;
+  if (pixels > WEBP_MAX_PIXELS) {
+    throw contentTooLarge(`the WebP image is ${header.width}x${header.height} = ${pixels} pixels; WebP images are decoded up to ${WEBP_MAX_PIXELS} pixels`);
+  }
+  return header;
+}
+
+/** The header of a WebP file, of any size. */
+function readWebpLayout(bytes: Uint8Array): WebpHeader {
   if (bytes.length < RIFF_HEADER_BYTES + CHUNK_HEADER_BYTES) throw corrupt(`it is only ${bytes.length} bytes long`);
   if (ascii(bytes, 0) !== 'RIFF' || ascii(bytes, 8) !== 'WEBP') throw corrupt('the RIFF/WEBP signature is missing');
   const riffSize = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
