@@ -3,7 +3,7 @@
  * enforce them, so the document cannot drift from the behaviour on those points.
  */
 import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../asset/architecture.ts';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IMAGE_PIXELS } from './env.ts';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_SOURCE_PIXELS } from './env.ts';
 import { MAX_JSON_DEPTH } from './http/json.ts';
 import { CLASSIFY_INCLUDES, CLASSIFY_MEDIA_TYPES, DEFAULT_TOP, MAX_TOP } from './routes/classify.ts';
 import { INPUT_NAME, MAX_BATCH, OUTPUT_NAME } from './routes/model.ts';
@@ -30,6 +30,7 @@ const inferenceErrors = {
   408: problemRef('RequestTimeout'),
   413: problemRef('ContentTooLarge'),
   415: problemRef('UnsupportedMediaType'),
+  422: problemRef('NoGarment'),
   429: problemRef('TooManyRequests'),
   500: problemRef('InternalError'),
   503: problemRef('ModelUnavailable'),
@@ -42,6 +43,13 @@ const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: ref('Problem') } },
 });
+
+/** What happens to an image body of media type `type`. */
+const imageDescription = (type: string): string =>
+  (['image/png', 'image/jpeg', 'image/webp'].includes(type)
+    ? 'Decoded by the Worker at reduced scale (JPEG up to 25 MP, PNG and WebP up to their cost caps; larger ones through the Images binding when bound).'
+    : 'Decoded only through the optional Cloudflare Images binding ([images] binding = "IMAGES"); without it, 415.') +
+  ' Turned upright by its EXIF orientation and converted to a 28x28 Fashion-MNIST-style image; 422 when no garment is found in it.';
 
 const batchNote = `At most ${MAX_BATCH} images per request, all run as one batch; a larger batch is refused with 413 (split it), an empty one with 400.`;
 
@@ -60,7 +68,7 @@ const schemas = {
   EncodedImage: {
     type: 'object',
     required: ['b64'],
-    properties: { b64: { ...string, contentEncoding: 'base64', description: 'A PNG or JPEG file (type sniffed), any size within the limits; scaled to 28x28 like Fashion-MNIST.' } },
+    properties: { b64: { ...string, contentEncoding: 'base64', description: 'A PNG, JPEG or WebP file (AVIF, HEIC, GIF, TIFF with the Images binding; type sniffed), any size within the limits; scaled to 28x28 like Fashion-MNIST.' } },
   },
   ClassifyJson: { type: 'object', required: ['pixels'], properties: { pixels: ref('Image') } },
   Classification: {
@@ -168,7 +176,7 @@ export const openApiDocument = {
   info: {
     title: 'Fashion-MNIST classifier',
     version: API_VERSION,
-    description: `Classifies 28x28 grayscale clothing images into the 10 Fashion-MNIST classes. Pixels are 0..255 with 0 = background, as in the data set. Bodies are limited to MAX_BODY_BYTES (default ${DEFAULT_MAX_BODY_BYTES} bytes), images to MAX_IMAGE_PIXELS (default ${DEFAULT_MAX_IMAGE_PIXELS} pixels), JSON to ${MAX_JSON_DEPTH} levels of nesting. Content-Type parameters and case are ignored. Errors are application/problem+json (RFC 9457); a wrong method gets 405 with an Allow header.`,
+    description: `Classifies 28x28 grayscale clothing images into the 10 Fashion-MNIST classes. Pixels are 0..255 with 0 = background, as in the data set. Bodies are limited to MAX_BODY_BYTES (default ${DEFAULT_MAX_BODY_BYTES} bytes), images to MAX_SOURCE_PIXELS as stored (default ${DEFAULT_MAX_SOURCE_PIXELS}: a 24 MP photo) and MAX_IMAGE_PIXELS after the decoders' scaling (default ${DEFAULT_MAX_IMAGE_PIXELS}), both for all images of a request together, JSON to ${MAX_JSON_DEPTH} levels of nesting. Content-Type parameters and case are ignored. Errors are application/problem+json (RFC 9457); a wrong method gets 405 with an Allow header.`,
   },
   paths: {
     '/v1/classify': {
@@ -194,7 +202,7 @@ export const openApiDocument = {
                 ? { schema: ref('ClassifyJson') }
                 : type === 'application/octet-stream'
                   ? { schema: { type: 'string', contentMediaType: type, description: `Exactly ${PIXELS_PER_IMAGE} bytes, row-major, 0 = background.` } }
-                  : { schema: { type: 'string', contentMediaType: type, description: 'Any size within MAX_IMAGE_PIXELS; converted to a 28x28 Fashion-MNIST-style image.' } },
+                  : { schema: { type: 'string', contentMediaType: type, description: imageDescription(type) } },
             ]),
           ),
         },
@@ -262,8 +270,9 @@ export const openApiDocument = {
       Unauthorized: problem('API_TOKEN is set and the request has no valid `Authorization: Bearer <token>`; comes with `WWW-Authenticate: Bearer`.'),
       NotFound: problem('No such route or model.'),
       RequestTimeout: problem('The upload sent no bytes for BODY_STALL_MS (default 5 s); the connection is closed.'),
-      ContentTooLarge: problem(`Body over MAX_BODY_BYTES, images over MAX_IMAGE_PIXELS (all encoded images of a request together), or more than ${MAX_BATCH} images.`),
-      UnsupportedMediaType: problem('Content-Type missing or not accepted by this route.'),
+      ContentTooLarge: problem(`Body over MAX_BODY_BYTES; images over MAX_SOURCE_PIXELS or MAX_IMAGE_PIXELS (all encoded images of a request together) or over a decoder's cost caps (scans, chunks, decompressed bytes), judged from the headers before decoding; or more than ${MAX_BATCH} images.`),
+      UnsupportedMediaType: problem('Content-Type missing or not accepted by this route, bytes that are not the declared type, or an image format that needs the Images binding this Worker is deployed without (the detail names the option).'),
+      NoGarment: problem('The photo shows no garment (blank, uniform or noise only); the detail says what was measured: background level, noise, and the threshold no region passed.'),
       TooManyRequests: problem('The instance is already receiving as many bytes of uploads as it buffers at once; retry after the `Retry-After` seconds.'),
       InternalError: problem('A bug; details are logged, never returned.'),
       ModelUnavailable: problem('The model failed to initialise (it is retried on the next request); the detail says what failed.'),

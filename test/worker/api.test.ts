@@ -238,7 +238,7 @@ describe('GET /openapi.json', () => {
       ].sort(),
     );
     expect(Object.keys(document.paths['/v1/classify'].post.requestBody.content).sort()).toEqual(
-      ['application/json', 'application/octet-stream', 'image/jpeg', 'image/png'],
+      ['application/json', 'application/octet-stream', 'image/avif', 'image/gif', 'image/heic', 'image/jpeg', 'image/png', 'image/tiff', 'image/webp'],
     );
     expect(document.components.responses.BadRequest.content['application/problem+json'].schema.$ref).toBe('#/components/schemas/Problem');
     // Every $ref resolves within the document.

@@ -227,9 +227,9 @@ describe('413: image over MAX_IMAGE_PIXELS', () => {
 
 describe('415: unsupported or missing Content-Type', () => {
   it.each([
-    ['/v1/classify', undefined, /no Content-Type is not supported here; send image\/png, image\/jpeg, application\/octet-stream, application\/json/],
+    ['/v1/classify', undefined, /no Content-Type is not supported here; send image\/png, image\/jpeg, image\/webp, image\/avif, image\/heic, image\/gif, image\/tiff, application\/octet-stream, application\/json/],
     ['/v1/classify', 'text/plain', /Content-Type text\/plain is not supported/],
-    ['/v1/classify', 'image/gif', /image\/gif/],
+    ['/v1/classify', 'image/bmp', /image\/bmp/],
     ['/v1/classify', 'application/x-www-form-urlencoded', /x-www-form-urlencoded/],
     ['/v1/models/fashion-mnist:predict', undefined, /no Content-Type .* send application\/json/],
     ['/v1/models/fashion-mnist:predict', 'image/png', /image\/png is not supported here; send application\/json/],

@@ -426,15 +426,14 @@ function noise(length: number, seed: number): Uint8Array {
   return bytes;
 }
 
-/** Side of the largest image the default MAX_IMAGE_PIXELS admits. */
+/** Side of the large PNG and JPEG photos of the heavy requests. */
 const LARGEST_SIDE = 512;
 
 /**
  * The most expensive requests the limits let through, and the most expensive ones they refuse:
- * what sets an isolate's peak memory. Valid: a 512x512 16-bit RGBA noise PNG (~2 MB) and JPEG,
- * full batches of 256 on both JSON APIs. Refused: 257 images, 256 base64 images of 512x512 (one
- * per-request pixel budget), a zlib bomb, a declared 100000x100000, 100,000 levels of nesting, a
- * 4 MiB body.
+ * what sets an isolate's peak memory. Valid: a 512x512 16-bit RGBA PNG of a garment under noise (~2 MB) and JPEG,
+ * full batches of 256 on both JSON APIs. Refused: 257 images, 256 blank base64 images of 512x512,
+ * a zlib bomb, a declared 100000x100000, 100,000 levels of nesting, a 12 MiB body.
  */
 export function heavyRequests(pool: ImagePool): HostileRequest[] {
   const side = LARGEST_SIDE;
@@ -452,8 +451,14 @@ export function heavyRequests(pool: ImagePool): HostileRequest[] {
     mustSucceed: images !== undefined,
     ...(images === undefined ? {} : { images }),
   });
-  const png16 = encodePng({ width: side, height: side, data: new Uint16Array(noise(side * side * 8, 1).buffer), channels: 4, depth: 16 });
-  const photo = jpeg.encode({ width: side, height: side, data: noise(side * side * 4, 2) }, 95).data;
+  // A garment (test image 0, scaled up, dark on white) under noise: the preprocessing finds it, as
+  // it must in a photo, and the noise keeps the files as large as photos of this size are.
+  const garment = pool.raw[0]!;
+  const ink = (i: number): number => garment[Math.floor(Math.floor(i / side) * 28 / side) * 28 + Math.floor((i % side) * 28 / side)]!;
+  const grain16 = new Uint16Array(noise(side * side * 8, 1).buffer);
+  const png16 = encodePng({ width: side, height: side, data: grain16.map((n, k) => (k % 4 === 3 ? 65535 : (255 - ink(k >> 2)) * 240 + (n & 0xfff))), channels: 4, depth: 16 });
+  const grain = noise(side * side * 4, 2);
+  const photo = jpeg.encode({ width: side, height: side, data: grain.map((n, k) => (k % 4 === 3 ? 255 : Math.max(0, 240 - ink(k >> 2)) + (n & 15))) }, 95).data;
   const v2Batch = { inputs: [{ name: 'images', shape: [MAX_BATCH, 28, 28], datatype: 'FP32', data: Array.from({ length: MAX_BATCH }, () => rows) }] };
   return [
     classify(`heavy ${side}x${side} 16-bit RGBA PNG`, 'image/png', new Uint8Array(png16), true),
@@ -465,6 +470,6 @@ export function heavyRequests(pool: ImagePool): HostileRequest[] {
     classify('heavy zlib bomb', 'image/png', zlibBombPng(), false),
     classify('heavy PNG declaring 100000x100000', 'image/png', withPngSize(pool.png[0]!, 100_000, 100_000), false),
     json('heavy 100,000 nested arrays', 'infer', utf8('['.repeat(100_000) + ']'.repeat(100_000))),
-    classify('heavy 4 MiB octet-stream', 'application/octet-stream', new Uint8Array(4 * 2 ** 20), false),
+    classify('heavy 12 MiB octet-stream', 'application/octet-stream', new Uint8Array(12 * 2 ** 20), false),
   ];
 }

@@ -60,14 +60,14 @@ type Case = [name: string, path: string, type: string, body: BodyInit, status: n
 
 const cases: Case[] = [
   // Decompression bombs: a small file whose header declares a huge image, refused before decoding.
-  ['PNG declaring 100000x100000 (CRC fixed)', CLASSIFY, 'image/png', withPngSize(png, 100_000, 100_000), 413, /100000x100000 = 10000000000 pixels; the limit is 262144/],
-  ['PNG declaring (2^31-1)x1', CLASSIFY, 'image/png', withPngSize(png, 2 ** 31 - 1, 1), 413, /pixels; the limit is/],
-  ['PNG declaring 513x512, one row over the default limit', CLASSIFY, 'image/png', withPngSize(png, 513, 512), 413, /513x512 = 262656 pixels/],
+  ['PNG declaring 100000x100000 (CRC fixed)', CLASSIFY, 'image/png', withPngSize(png, 100_000, 100_000), 413, /would cost too much to decode: 100000x100000 pixels/],
+  ['PNG declaring (2^31-1)x1', CLASSIFY, 'image/png', withPngSize(png, 2 ** 31 - 1, 1), 413, /2147483647x1 pixels .* the limit is/],
+  ['JPEG declaring 6000x4200, over 25 MP', CLASSIFY, 'image/jpeg', withJpegSize(jpeg, 6000, 4200), 413, /6000x4200 = 25200000 pixels/],
   ['JPEG declaring 65535x65535', CLASSIFY, 'image/jpeg', withJpegSize(jpeg, 65535, 65535), 413, /65535x65535/],
   ['PNG declaring 100000x100000 inside a predict b64', PREDICT, 'application/json', JSON.stringify({ instances: [{ b64: base64(withPngSize(png, 100_000, 100_000)) }] }), 413, /^instances\[0\]\.b64: .*100000x100000/],
   // A zlib bomb declares a small image and carries far more data: caught while inflating, in slices.
-  ['1x1 PNG whose data inflates to 64 MiB', CLASSIFY, 'image/png', zlibBombPng(), 400, /inflates to more than the 2 bytes its header declares/],
-  ['28x28 PNG declaring 512x512 (CRC fixed)', CLASSIFY, 'image/png', withPngSize(png, 512, 512), 400, /inflates to 812 bytes, but its header declares 262656/],
+  ['1x1 PNG whose data inflates to 64 MiB', CLASSIFY, 'image/png', zlibBombPng(), 400, /inflates to more than the 2 bytes its header implies/],
+  ['28x28 PNG declaring 512x512 (CRC fixed)', CLASSIFY, 'image/png', withPngSize(png, 512, 512), 400, /inflates to 812 bytes, but its header implies 262656/],
   // Impossible headers.
   ['PNG declaring 0x0', CLASSIFY, 'image/png', withPngSize(png, 0, 0), 400, /invalid size 0x0/],
   ['PNG declaring 2^32-1 wide', CLASSIFY, 'image/png', withPngSize(png, 2 ** 32 - 1, 28), 400, /invalid size/],
@@ -75,10 +75,10 @@ const cases: Case[] = [
   ['arithmetic-coded JPEG (SOF9)', CLASSIFY, 'image/jpeg', withJpegFrame(0xc9), 415, /baseline and progressive/],
   ['12-bit JPEG', CLASSIFY, 'image/jpeg', withJpegFrame(0xc0, 12), 415, /8-bit JPEG/],
   // Truncated and corrupt files.
-  ['PNG cut after its signature', CLASSIFY, 'image/png', png.subarray(0, 8), 400, /ends inside the header/],
-  ['PNG cut inside IHDR', CLASSIFY, 'image/png', png.subarray(0, 20), 400, /ends inside the header/],
+  ['PNG cut after its signature', CLASSIFY, 'image/png', png.subarray(0, 8), 400, /ends at byte 8, before the IEND chunk/],
+  ['PNG cut inside IHDR', CLASSIFY, 'image/png', png.subarray(0, 20), 400, /the IHDR chunk is cut off/],
   ['PNG cut inside IDAT', CLASSIFY, 'image/png', png.subarray(0, png.length - 20), 400, /cut off/],
-  ['PNG without IEND', CLASSIFY, 'image/png', png.subarray(0, png.length - 12), 400, /ends before the IEND chunk/],
+  ['PNG without IEND', CLASSIFY, 'image/png', png.subarray(0, png.length - 12), 400, /before the IEND chunk/],
   ['PNG with a flipped bit in IDAT', CLASSIFY, 'image/png', flipped(png), 400, /PNG/],
   ['JPEG that is only its SOI marker', CLASSIFY, 'image/jpeg', jpeg.subarray(0, 2), 400, /ends before the frame header/],
   ['JPEG cut in half', CLASSIFY, 'image/jpeg', jpeg.subarray(0, jpeg.length >> 1), 400, /JPEG/],
@@ -129,11 +129,15 @@ describe('the malformed corpus', () => {
     expect(response.status).toBe(200);
   });
 
-  it('counts every base64 image of a batch against one MAX_IMAGE_PIXELS budget', async () => {
-    // 512x512 of blank gray compresses to ~1 kB: 256 of them would be 64 Mi pixels of decoding for a 400 kB request.
-    const large = base64(encodePng({ width: 512, height: 512, data: new Uint8Array(512 * 512), channels: 1, depth: 8 }));
+  it('counts every base64 image of a batch against one pixel budget', async () => {
+    // A garment at 1024x1024 compresses to a few kB: 256 of them would be 268 M pixels of decoding
+    // for a request of a few MB. Each decodes to 256x256, so 16 fit the 1024x1024 of MAX_IMAGE_PIXELS;
+    // the 17th is refused before it is decoded.
+    const garment = testImages(1).images[0]!;
+    const data = Uint8Array.from({ length: 1024 * 1024 }, (_, i) => garment[Math.floor(Math.floor(i / 1024) * 28 / 1024) * 28 + Math.floor((i % 1024) * 28 / 1024)]!);
+    const large = base64(encodePng({ width: 1024, height: 1024, data, channels: 1, depth: 8 }));
     const batch = JSON.stringify({ instances: Array.from({ length: MAX_BATCH }, () => ({ b64: large })) });
-    await expectProblem(await post(PREDICT, 'application/json', batch), 413, /^instances\[1\]\.b64: .*the limit is 262144 for all images of the request together, and the others took 262144/);
+    await expectProblem(await post(PREDICT, 'application/json', batch), 413, /^instances\[16\]\.b64: the image decodes to 256x256 = 65536 pixels; the limit is 1048576 for all images of the request together, and the others took 1048576/);
     const two = JSON.stringify({ instances: [{ b64: base64(png) }, { b64: base64(png) }] });
     expect((await post(PREDICT, 'application/json', two)).status).toBe(200);
   });
