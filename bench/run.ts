@@ -19,6 +19,7 @@ import { benchFirstRequest, benchPhases, benchStartup } from './cold-start.ts';
 import { benchCompute } from './compute.ts';
 import { benchHttp } from './http.ts';
 import { benchImages } from './images.ts';
+import { craftedPayloads } from './crafted-payloads.ts';
 import { photoPayloads } from './photo-payloads.ts';
 import { currentLoad, machineInfo } from './machine.ts';
 import { renderMarkdown, printSummary } from './report.ts';
@@ -47,7 +48,7 @@ const PARTS: Part[] = [
     }),
   },
   { name: 'http', seconds: 170, run: async (deadline) => ({ http: await benchHttp({ rounds: 3, seconds: 3, connections: [1, 8], deadline: deadline - 40_000 }) }) },
-  { name: 'images', seconds: 240, run: async (deadline) => ({ images: await benchImages(await photoPayloads(), { rounds: 3, deadline: deadline - 60_000 }) }) },
+  { name: 'images', seconds: 360, run: async (deadline) => ({ images: await benchImages([...(await photoPayloads()), ...(await craftedPayloads())], { rounds: 3, deadline: deadline - 60_000 }) }) },
   { name: 'training', seconds: Infinity, run: async (deadline) => ({ training: await benchTraining(2, deadline) }) },
 ];
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { crc32, deflateSync, gunzipSync } from 'node:zlib';
+import { deflateSync, gunzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { encode as encodePng, type ImageData as PngImageData } from 'fast-png';
 import jpeg from 'jpeg-js';
@@ -12,6 +12,7 @@ import { Miniflare } from 'miniflare';
 import { describe, expect, it } from 'vitest';
 import { Problem } from '../worker/http/problem.ts';
 import { pixelsOf } from './image/pipeline.ts';
+import { chunk, concat, SIGNATURE } from './image/png-fixtures.ts';
 import { problemOf, problemOfAsync } from './problem-of.ts';
 import { random } from './random.ts';
 import { orient } from '../worker/image/orientation.ts';
@@ -25,25 +26,6 @@ const dataset = (i: number): Uint8Array => new Uint8Array(idx.buffer, idx.byteOf
 // ---- helpers ----
 
 
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const chunk = new Uint8Array(12 + data.length);
-  const view = new DataView(chunk.buffer);
-  view.setUint32(0, data.length);
-  chunk.set(new TextEncoder().encode(type), 4);
-  chunk.set(data, 8);
-  view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
-  return chunk;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) (out.set(p, at), (at += p.length));
-  return out;
-}
-
-const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
 /** A PNG made of a valid IHDR (with valid CRC), the given IDAT payload (if any), and IEND. */
 function craftPng(width: number, height: number, colorType: number, idat?: Uint8Array): Uint8Array {
   const ihdr = new Uint8Array(13);
@@ -52,7 +34,7 @@ function craftPng(width: number, height: number, colorType: number, idat?: Uint8
   view.setUint32(4, height);
   ihdr[8] = 8;
   ihdr[9] = colorType;
-  return concat(PNG_SIGNATURE, pngChunk('IHDR', ihdr), ...(idat ? [pngChunk('IDAT', idat)] : []), pngChunk('IEND', new Uint8Array()));
+  return concat(SIGNATURE, chunk('IHDR', ihdr), ...(idat ? [chunk('IDAT', idat)] : []), chunk('IEND', new Uint8Array()));
 }
 
 /** Re-encodes a PNG's single IDAT chunk as many IDAT chunks of `size` bytes, as libpng does at 8 kB. */
@@ -60,13 +42,13 @@ function splitIdat(png: Uint8Array, size: number): Uint8Array {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const at = png.findIndex((_, i) => png[i + 4] === 0x49 && png[i + 5] === 0x44 && png[i + 6] === 0x41 && png[i + 7] === 0x54); // "IDAT"
   const data = png.subarray(at + 8, at + 8 + view.getUint32(at));
-  const pieces = Array.from({ length: Math.ceil(data.length / size) }, (_, k) => pngChunk('IDAT', data.subarray(k * size, (k + 1) * size)));
+  const pieces = Array.from({ length: Math.ceil(data.length / size) }, (_, k) => chunk('IDAT', data.subarray(k * size, (k + 1) * size)));
   return concat(png.subarray(0, at), ...pieces, png.subarray(at + 12 + data.length));
 }
 
 /** Inserts a chunk right after IHDR of an existing PNG. */
-function withChunkAfterIhdr(png: Uint8Array, chunk: Uint8Array): Uint8Array {
-  return concat(png.subarray(0, 33), chunk, png.subarray(33));
+function withChunkAfterIhdr(png: Uint8Array, extra: Uint8Array): Uint8Array {
+  return concat(png.subarray(0, 33), extra, png.subarray(33));
 }
 
 /** A JPEG APP1 segment holding EXIF with just an Orientation tag, in either TIFF byte order. */
@@ -248,7 +230,7 @@ describe('PNG colour types and bit depths all decode to the same picture', () =>
     expect((await pixelsOf(encodePng(indexed)))).toEqual(await expected);
     // RGB with a tRNS colour key: the background is painted (1, 2, 3) and declared transparent.
     const keyed = rgbaToRgb(rgba.map((v, i) => (rgba[i - (i % 4)] === 255 ? [1, 2, 3, 255][i % 4]! : v)));
-    const trns = pngChunk('tRNS', new Uint8Array([0, 1, 0, 2, 0, 3]));
+    const trns = chunk('tRNS', new Uint8Array([0, 1, 0, 2, 0, 3]));
     const png = withChunkAfterIhdr(encodePng({ width: 56, height: 56, data: keyed, channels: 3, depth: 8 }), trns);
     expect((await pixelsOf(png))).toEqual(await expected);
   });

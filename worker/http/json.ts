@@ -9,7 +9,7 @@ import { badRequest } from './problem.ts';
 /**
  * Deepest nesting any accepted document needs (a v2 input with [N,28,28] data is 6 levels deep)
  * plus headroom. The body size is already bounded by readBody; depth is bounded here so that a
- * 4 MiB `[[[[...` cannot exhaust the stack of whatever walks the parsed value.
+ * 12 MiB `[[[[...` cannot exhaust the stack of whatever walks the parsed value.
  */
 export const MAX_JSON_DEPTH = 8;
 
