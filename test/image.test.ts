@@ -287,13 +287,14 @@ describe('conversion', () => {
   it('averages areas when shrinking: 1-pixel stripes become an even grey, not aliased stripes', async () => {
     // 280x280 of alternating black and white columns beside a solid black 280x280 block, inside a
     // white frame; nearest-neighbour would pick all-black or all-white columns, area averaging
-    // gives half the block's 255 everywhere in the striped half.
+    // gives half the block's 255 everywhere in the striped half. The outermost rows and columns are
+    // left out: there the decoder's 4x4 area sums straddle the object's edge, as any area filter's would.
     const data = new Uint8Array(580 * 300).fill(255);
     for (let y = 10; y < 290; y++) for (let x = 10; x < 570; x += x < 290 ? 2 : 1) data[y * 580 + x] = 0;
     const pixels = (await pixelsOf(encodePng({ width: 580, height: 300, data, channels: 1, depth: 8 })));
-    for (let y = 7; y < 21; y++) {
-      for (let x = 0; x < 14; x++) expect(Math.abs(pixels[y * 28 + x]! - 127.5), `(${x}, ${y})`).toBeLessThan(5);
-      for (let x = 14; x < 28; x++) expect(pixels[y * 28 + x], `(${x}, ${y})`).toBe(255);
+    for (let y = 8; y < 20; y++) {
+      for (let x = 1; x < 13; x++) expect(Math.abs(pixels[y * 28 + x]! - 127.5), `(${x}, ${y})`).toBeLessThan(5);
+      for (let x = 15; x < 27; x++) expect(pixels[y * 28 + x], `(${x}, ${y})`).toBe(255);
     }
   });
 

@@ -51,7 +51,7 @@ export const DEFAULT_MAX_BODY_BYTES = 12 * 1024 * 1024;
  */
 export const DEFAULT_BODY_STALL_MS = 5000;
 /**
- * 1024 x 1024 decoded pixels per request. Decoders reduce every image to a long side of 256..~750
+ * 1024 x 1024 decoded pixels per request. Decoders reduce every image to a long side of 128..~750
  * (worker/image/scale.ts), so one photo of any accepted size fits; the budget bounds what a batch of
  * base64 images may decode in total.
  */

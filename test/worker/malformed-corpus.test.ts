@@ -131,13 +131,13 @@ describe('the malformed corpus', () => {
 
   it('counts every base64 image of a batch against one pixel budget', async () => {
     // A garment at 1024x1024 compresses to a few kB: 256 of them would be 268 M pixels of decoding
-    // for a request of a few MB. Each decodes to 256x256, so 16 fit the 1024x1024 of MAX_IMAGE_PIXELS;
-    // the 17th is refused before it is decoded.
+    // for a request of a few MB. 23 fit the 25 MP of MAX_SOURCE_PIXELS; the 24th is refused before it
+    // is decoded.
     const garment = testImages(1).images[0]!;
     const data = Uint8Array.from({ length: 1024 * 1024 }, (_, i) => garment[Math.floor(Math.floor(i / 1024) * 28 / 1024) * 28 + Math.floor((i % 1024) * 28 / 1024)]!);
     const large = base64(encodePng({ width: 1024, height: 1024, data, channels: 1, depth: 8 }));
     const batch = JSON.stringify({ instances: Array.from({ length: MAX_BATCH }, () => ({ b64: large })) });
-    await expectProblem(await post(PREDICT, 'application/json', batch), 413, /^instances\[16\]\.b64: the image decodes to 256x256 = 65536 pixels; the limit is 1048576 for all images of the request together, and the others took 1048576/);
+    await expectProblem(await post(PREDICT, 'application/json', batch), 413, /^instances\[23\]\.b64: the image is 1024x1024 = 1048576 pixels; the limit is 25000000 for all images of the request together, and the others took 24117248/);
     const two = JSON.stringify({ instances: [{ b64: base64(png) }, { b64: base64(png) }] });
     expect((await post(PREDICT, 'application/json', two)).status).toBe(200);
   });
