@@ -298,7 +298,7 @@ async function main(): Promise<void> {
   const requested = Number(values.requests);
   const minutes = Number(values.minutes);
   const machine = machineInfo();
-  const pool = imagePool(testImages(16).images);
+  const pool = await imagePool(testImages(16).images);
   const heavy = heavyRequests(pool);
   const mix = requestMix(pool, heavy);
   const worker = await startWorker({ entry: APP_PROBE, inspector: true });

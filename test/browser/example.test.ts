@@ -107,10 +107,12 @@ describe('the static-site example on another origin', () => {
 
   it('sends a 12-megapixel camera JPEG as a photo of at most 512 pixels, and it is classified correctly', async () => {
     const photo = await garmentPhoto(images[GARMENT]!);
-    // Posted as it is, the photo is refused: it has 46 times the pixels the Worker decodes.
+    // Posted as it is, the Worker decodes it too (at 1/8 scale), at tens of ms of its CPU time; the
+    // helper spares it that.
     const direct = await worker.fetch('/v1/classify', { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: new Uint8Array(photo) });
-    expect(direct.status).toBe(413);
-    await direct.body?.cancel();
+    expect(direct.status).toBe(200);
+    const directAnswer = (await direct.json()) as { predictions: { label: string }[] };
+    expect(directAnswer.predictions[0]!.label).toBe(FASHION_MNIST_LABELS[labels[GARMENT]!]);
 
     const page = await openExample(worker);
     const network = await recordNetwork(page);

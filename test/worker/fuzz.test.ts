@@ -1,7 +1,7 @@
 /**
  * Property-based fuzzing of the whole HTTP surface, against the real bundle in workerd: over 10,000
  * generated requests (every endpoint and content type; valid inputs, structured-but-wrong JSON,
- * random bytes, damaged PNG/JPEG files and hostile header sizes; random paths and methods), each
+ * random bytes, damaged PNG/JPEG/WebP files and hostile header sizes; random paths and methods), each
  * answered with a valid 200 or a problem+json 4xx and never a 5xx, by one isolate that afterwards
  * still serves with the same tensors and wasm heap, and that was initialised exactly once by a
  * burst of simultaneous first requests.
@@ -18,7 +18,7 @@ const CONCURRENCY = 8;
 /** Property runs of CONCURRENCY requests each: 10,400 requests, shrinking aside. */
 const RUNS = 1_300;
 
-const pool = imagePool(testImages(16).images);
+const pool = await imagePool(testImages(16).images);
 const requests = hostileRequest(pool);
 /** The valid requests of the sample, for the first burst and the checks after the fuzzing. */
 const valid = fc.sample(requests.filter((request) => request.mustSucceed), { numRuns: 64, seed: 1 });

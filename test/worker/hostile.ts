@@ -9,6 +9,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
+import sharp from 'sharp';
 import { base64, toJpeg, toPng, toRows, type Bytes } from './dataset.ts';
 
 const MODEL = 'fashion-mnist';
@@ -144,19 +145,47 @@ export interface ImagePool {
   raw: Bytes[];
   png: Bytes[];
   jpeg: Bytes[];
+  /** Lossless and lossy in turn. */
+  webp: Bytes[];
 }
 
-/** Encodes each 784-byte image as PNG and JPEG once, so generating requests stays cheap. */
-export function imagePool(images: Bytes[]): ImagePool {
-  return { raw: images, png: images.map((image) => toPng(image)), jpeg: images.map((image) => toJpeg(image)) };
+/** Encodes each 784-byte image as PNG, JPEG and WebP once, so generating requests stays cheap. */
+export async function imagePool(images: Bytes[]): Promise<ImagePool> {
+  const webp = await Promise.all(
+    images.map(async (image, i) => new Uint8Array(await sharp(image, { raw: { width: 28, height: 28, channels: 1 } }).webp(i % 2 ? { quality: 90 } : { lossless: true }).toBuffer())),
+  );
+  return { raw: images, png: images.map((image) => toPng(image)), jpeg: images.map((image) => toJpeg(image)), webp };
 }
 
-/** An image file body for `type`: valid, damaged, with a hostile declared size, of the other format, or not an image. */
-function imageBody(pool: ImagePool, type: 'png' | 'jpeg'): fc.Arbitrary<Body> {
+/**
+ * A copy of a simple WebP whose bitstream header declares `width` x `height`, modulo the 14-bit
+ * fields that hold them: VP8L stores size - 1 (RFC 9649 3.2), a VP8 key frame the size (RFC 6386 9.1).
+ */
+export function withWebpSize(webp: Uint8Array, width: number, height: number): Bytes {
+  const copy = new Uint8Array(webp);
+  const view = new DataView(copy.buffer);
+  if (String.fromCharCode(...copy.subarray(12, 16)) === 'VP8L') {
+    const [w, h] = [(width - 1) & 0x3fff, (height - 1) & 0x3fff];
+    view.setUint32(21, ((view.getUint32(21, true) & ~0xfffffff) | w | (h << 14)) >>> 0, true);
+  } else {
+    view.setUint16(26, (view.getUint16(26, true) & 0xc000) | (width & 0x3fff), true);
+    view.setUint16(28, (view.getUint16(28, true) & 0xc000) | (height & 0x3fff), true);
+  }
+  return copy;
+}
+
+/** Per image format: how a header's size is edited, the largest size it can say, and the format a mislabelled body really is. */
+const FORMATS = {
+  png: { resize: withPngSize, max: 2 ** 32 - 1, other: 'jpeg' },
+  jpeg: { resize: withJpegSize, max: 65535, other: 'png' },
+  webp: { resize: withWebpSize, max: 16384, other: 'png' },
+} as const;
+
+/** An image file body for `type`: valid, damaged, with a hostile declared size, of another format, or not an image. */
+function imageBody(pool: ImagePool, type: 'png' | 'jpeg' | 'webp'): fc.Arbitrary<Body> {
   const files = fc.constantFrom(...pool[type]);
-  const other = fc.constantFrom(...pool[type === 'png' ? 'jpeg' : 'png']);
-  const resize = type === 'png' ? withPngSize : withJpegSize;
-  const max = type === 'png' ? 2 ** 32 - 1 : 65535;
+  const { resize, max, other: otherType } = FORMATS[type];
+  const other = fc.constantFrom(...pool[otherType]);
   return fc.oneof(
     { weight: 3, arbitrary: files.map((bytes) => ({ bytes, mustSucceed: true, label: `${type} valid`, images: 1 })) },
     { weight: 4, arbitrary: damaged(files).map(({ bytes, how }) => ({ bytes, mustSucceed: false, label: `${type} ${how}` })) },
@@ -168,7 +197,7 @@ function imageBody(pool: ImagePool, type: 'png' | 'jpeg'): fc.Arbitrary<Body> {
         label: `${type} header size edited`,
       })),
     },
-    { weight: 1, arbitrary: other.map((bytes) => ({ bytes, mustSucceed: false, label: `${type === 'png' ? 'jpeg' : 'png'} mislabelled as ${type}` })) },
+    { weight: 1, arbitrary: other.map((bytes) => ({ bytes, mustSucceed: false, label: `${otherType} mislabelled as ${type}` })) },
     { weight: 1, arbitrary: randomBytes },
   );
 }
@@ -285,10 +314,10 @@ const topParameter: fc.Arbitrary<{ query: string; top: number; valid: boolean }>
   { weight: 1, arbitrary: fc.constantFrom('0', '11', '-1', '2.5', 'abc', '', '%zz', '1e1', '0x3').map((top) => ({ query: `?top=${top}`, top: 0, valid: false })) },
 );
 
-const CLASSIFY_TYPES = ['image/png', 'image/jpeg', 'application/octet-stream', 'application/json'] as const;
+const CLASSIFY_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'application/octet-stream', 'application/json'] as const;
 
 function classifyRequest(pool: ImagePool): fc.Arbitrary<HostileRequest> {
-  const bodies = { 'image/png': imageBody(pool, 'png'), 'image/jpeg': imageBody(pool, 'jpeg'), 'application/octet-stream': rawBody(pool), 'application/json': jsonBody(pool, 'classify') };
+  const bodies = { 'image/png': imageBody(pool, 'png'), 'image/jpeg': imageBody(pool, 'jpeg'), 'image/webp': imageBody(pool, 'webp'), 'application/octet-stream': rawBody(pool), 'application/json': jsonBody(pool, 'classify') };
   return fc
     .constantFrom(...CLASSIFY_TYPES)
     .chain((type) => fc.tuple(fc.constant(type), bodies[type], topParameter))
