@@ -5,42 +5,12 @@
  * need fflate, which the Worker loads only when it decodes an image (its tables cost startup CPU).
  */
 
+import { Adler32 } from './png/adler32.ts';
+import { crc32 } from './png/crc32.ts';
+
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Largest payload of one stored deflate block (its LEN field is 16 bits). */
 const STORED_BLOCK_MAX = 0xffff;
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (ISO 3309, as PNG chunks use), with its table built on first use. */
-function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (const byte of bytes) crc = crcTable[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-/** Adler-32 (RFC 1950), the zlib stream's checksum; the modulo every 5552 bytes keeps sums exact. */
-function adler32(bytes: Uint8Array): number {
-  let a = 1;
-  let b = 0;
-  for (let start = 0; start < bytes.length; start += 5552) {
-    const end = Math.min(bytes.length, start + 5552);
-    for (let i = start; i < end; i++) {
-      a += bytes[i]!;
-      b += a;
-    }
-    a %= 65521;
-    b %= 65521;
-  }
-  return ((b << 16) | a) >>> 0;
-}
 
 /** A zlib stream (RFC 1950) holding `raw` in stored deflate blocks (RFC 1951 3.2.4). */
 function zlibStored(raw: Uint8Array): Uint8Array {
@@ -59,7 +29,9 @@ function zlibStored(raw: Uint8Array): Uint8Array {
     out.set(raw.subarray(start, start + length), at + 5);
     at += 5 + length;
   }
-  view.setUint32(at, adler32(raw));
+  const checksum = new Adler32();
+  checksum.update(raw);
+  view.setUint32(at, checksum.value);
   return out;
 }
 
@@ -69,7 +41,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   view.setUint32(0, data.length);
   for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
   out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  view.setUint32(8 + data.length, crc32(out, 4, 8 + data.length));
   return out;
 }
 

@@ -13,6 +13,12 @@ export interface GrayImage {
   data: Uint8Array;
 }
 
+/** BT.601 luma of 8-bit R, G, B in 16-bit fixed point; the weights sum to 65536, so gray stays gray. */
+export const luma = (r: number, g: number, b: number): number => (19595 * r + 38470 * g + 7471 * b + 32768) >> 16;
+
+/** `value` seen through `alpha` (0..255) over a white background: a cut-out reads like the same garment on white. */
+export const overWhite = (value: number, alpha: number): number => 255 - ((((255 - value) * alpha + 127) / 255) | 0);
+
 /**
  * The long side decoders aim for: each decodes at the smallest scale its format allows whose long
  * side is still at least this (or the whole image, if it is smaller). 128 pixels put a garment that

@@ -4,16 +4,11 @@
  * BT.601 luma in 16-bit fixed point, and alpha (channel, tRNS colour key or palette alpha)
  * composited over white with the same integer rounding, so 28x28 Fashion-MNIST PNGs stay bit-exact.
  */
+import { luma, overWhite } from '../gray.ts';
 import { corruptPng, type PngHeader } from './header.ts';
 
 /** Writes the luma of the first `count` pixels of `row` (unfiltered, without its filter byte) to `out`. */
 export type RowToLuma = (row: Uint8Array, count: number, out: Uint8Array) => void;
-
-/** BT.601 luma of 8-bit R, G, B; the weights sum to 65536, so gray stays gray. */
-const luma = (r: number, g: number, b: number): number => (19595 * r + 38470 * g + 7471 * b + 32768) >> 16;
-
-/** `value` seen through `alpha` (0..255) over a white background. */
-const overWhite = (value: number, alpha: number): number => 255 - ((((255 - value) * alpha + 127) / 255) | 0);
 
 /** The converter for `header`'s colour type and bit depth; `maxWidth` sizes its scratch row. */
 export function rowToLuma(header: PngHeader, maxWidth: number): RowToLuma {

@@ -2,7 +2,7 @@
  * RGBA to the pipeline's luma (GrayImage), reduced on the way by an integer area factor, so that a
  * full-size decode is never held as gray or float as well.
  */
-import type { GrayImage } from '../gray.ts';
+import { luma, overWhite, type GrayImage } from '../gray.ts';
 import type { RgbaImage } from './libwebp.ts';
 
 /**
@@ -20,9 +20,9 @@ export function rgbaToGray(image: RgbaImage, factor: number): GrayImage {
     for (let ox = 0, x = 0; ox < outWidth; ox++) {
       let sum = 0;
       for (const end = Math.min(width, x + factor); x < end; x++, i += 4) {
-        const luma = (19595 * data[i]! + 38470 * data[i + 1]! + 7471 * data[i + 2]! + 32768) >> 16;
+        const value = luma(data[i]!, data[i + 1]!, data[i + 2]!);
         const alpha = data[i + 3]!;
-        sum += alpha === 255 ? luma : 255 - ((((255 - luma) * alpha + 127) / 255) | 0);
+        sum += alpha === 255 ? value : overWhite(value, alpha);
       }
       sums[ox] = sums[ox]! + sum;
     }
