@@ -10,8 +10,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startWorker } from '../test/worker/harness.ts';
-import { PROJECT_ROOT } from '../test/worker/bundle.ts';
+import { startWorker } from '../harness/worker/start-worker.ts';
+import { PROJECT_ROOT } from '../harness/worker/bundle.ts';
 import { withCpuMeter } from './process-cpu.ts';
 import { median, round } from './stats.ts';
 

@@ -9,12 +9,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { launchChromium } from '../test/browser/browser.ts';
-import { recordNetwork } from '../test/browser/network.ts';
-import { garmentPhoto } from '../test/browser/photos.ts';
-import { PROJECT_ROOT } from '../test/worker/bundle.ts';
-import { testImages } from '../test/worker/dataset.ts';
-import { startWorker } from '../test/worker/harness.ts';
+import { launchChromium } from '../harness/browser/chromium.ts';
+import { recordNetwork } from '../harness/browser/network.ts';
+import { garmentPhoto } from '../harness/browser/photos.ts';
+import { PROJECT_ROOT } from '../harness/worker/bundle.ts';
+import { testImages } from '../harness/dataset.ts';
+import { startWorker } from '../harness/worker/start-worker.ts';
 import { currentLoad, machineInfo } from './machine.ts';
 import { median, round } from './stats.ts';
 

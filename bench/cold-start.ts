@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startWorker } from '../test/worker/harness.ts';
+import { startWorker } from '../harness/worker/start-worker.ts';
 import { payloads } from './payloads.ts';
 import { withCpuMeter } from './process-cpu.ts';
 import { median, round } from './stats.ts';

@@ -2,7 +2,7 @@
  * Compute per inference inside workerd: runs bench/compute-worker.ts in Miniflare and asks it to
  * time every variant at batch 1 and batch 64, alternating within one request per batch size.
  */
-import { startWorker } from '../test/worker/harness.ts';
+import { startWorker } from '../harness/worker/start-worker.ts';
 import type { ComputeResult } from './compute-worker.ts';
 import { median, quantile, round } from './stats.ts';
 
@@ -47,7 +47,7 @@ function summarise(result: ComputeResult): ComputeFigure[] {
 
 /** Runs the compute benchmark: `rounds` alternating rounds per batch size, each loop ~`targetMs`. */
 export async function benchCompute(options: { rounds: number; targetMs: number; batches: number[] }): Promise<ComputeFigure[]> {
-  const worker = await startWorker({ entry: ENTRY });
+  const worker = await startWorker({ entry: ENTRY, fullTfjsCore: true });
   try {
     const figures: ComputeFigure[] = [];
     for (const batch of options.batches) {

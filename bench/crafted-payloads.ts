@@ -5,8 +5,8 @@
  */
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { craftJpeg } from '../test/image/jpeg-craft.ts';
-import { chunk, concat, encode, ihdr, rawImage } from '../test/image/png-fixtures.ts';
+import { craftJpeg } from '../harness/image/jpeg-craft.ts';
+import { chunk, concat, encode, ihdr, rawImage } from '../harness/image/png-fixtures.ts';
 import type { Payload } from './payloads.ts';
 
 const png = (name: string, body: Uint8Array): Payload => ({ name: `crafted: ${name}`, contentType: 'image/png', body: new Uint8Array(body) });

@@ -5,7 +5,7 @@
  * real Worker is also loaded with `?model=cnn`.
  */
 import autocannon from 'autocannon';
-import { startWorker, type WorkerUnderTest } from '../test/worker/harness.ts';
+import { startWorker, type WorkerUnderTest } from '../harness/worker/start-worker.ts';
 import { payloads, type Payload } from './payloads.ts';
 import { withCpuMeter } from './process-cpu.ts';
 import { median, quantile, round } from './stats.ts';

@@ -5,7 +5,7 @@
  * Requests are sequential, over loopback to Miniflare; rounds alternate the two Workers, each round
  * long enough (>= ~0.5 s of CPU) that /proc's 10 ms clock ticks are a small error.
  */
-import { startWorker, type WorkerUnderTest } from '../test/worker/harness.ts';
+import { startWorker, type WorkerUnderTest } from '../harness/worker/start-worker.ts';
 import type { Payload } from './payloads.ts';
 import { withCpuMeter } from './process-cpu.ts';
 import { peakGrowth } from './process-memory.ts';

@@ -17,7 +17,7 @@ import sharp from 'sharp';
 import { decodeJpeg } from '../worker/image/jpeg/decode.ts';
 import { readJpegHeader } from '../worker/image/jpeg/header.ts';
 import { DECODE_LONG_SIDE } from '../worker/image/gray.ts';
-import { photoScene } from '../test/image/photo-scene.ts';
+import { photoScene } from '../harness/image/photo-scene.ts';
 import { median, round } from './stats.ts';
 
 const SIZES: [name: string, width: number, height: number, runs: number][] = [

@@ -4,7 +4,7 @@
  * dark on a light, textured, tinted background, as photos of clothes are, with sensor-like noise).
  */
 import jpeg from 'jpeg-js';
-import { testImages, toPng, type Bytes } from '../test/worker/dataset.ts';
+import { testImages, toPng, type Bytes } from '../harness/dataset.ts';
 
 /** One kind of request body. */
 export interface Payload {

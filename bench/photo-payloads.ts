@@ -5,7 +5,7 @@
  * files the size and entropy of real photos, which is what a decoder's entropy stage pays for.
  */
 import sharp from 'sharp';
-import { testImages, toPng, type Bytes } from '../test/worker/dataset.ts';
+import { testImages, toPng, type Bytes } from '../harness/dataset.ts';
 import type { Payload } from './payloads.ts';
 
 /** Deterministic noise in [-1, 1). */

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { deflateSync, gunzipSync } from 'node:zlib';
 import { decode as fastPngDecode, encode as fastPngEncode } from 'fast-png';
 import sharp from 'sharp';
-import { chunk, concat, concatAll, encode, ihdr, rawImage, SIGNATURE } from '../test/image/png-fixtures.ts';
+import { chunk, concat, concatAll, encode, ihdr, rawImage, SIGNATURE } from '../harness/image/png-fixtures.ts';
 import { Problem } from '../worker/http/problem.ts';
 import { DECODE_LONG_SIDE } from '../worker/image/gray.ts';
 import { Adler32 } from '../worker/image/png/adler32.ts';

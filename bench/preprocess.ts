@@ -1,12 +1,12 @@
 /**
  * How long the preprocessing (worker/image/fashionize.ts) takes on decoded photos of the sizes
- * decoders hand over: garment photos from the photo test set (test/photos/), gray, 750x500 and
+ * decoders hand over: garment photos from the photo test set (harness/photos/), gray, 750x500 and
  * smaller. Prints medians and writes bench-results/preprocess.json. Run: npx tsx bench/preprocess.ts
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { CONDITIONS } from '../test/photos/conditions.ts';
-import { renderRgb } from '../test/photos/render.ts';
-import { testImages } from '../test/worker/dataset.ts';
+import { CONDITIONS } from '../harness/photos/conditions.ts';
+import { renderRgb } from '../harness/photos/render.ts';
+import { testImages } from '../harness/dataset.ts';
 import { fashionize } from '../worker/image/fashionize.ts';
 import type { GrayImage } from '../worker/image/gray.ts';
 

@@ -5,10 +5,10 @@
  * the limits admit or refuse — at 1, 8 and 32 requests in flight, and reports:
  *
  * - answers by status; 5xx; dropped connections (failed fetches and timeouts); answers that break the
- *   rules of test/worker/hostile.ts (a valid request not answered 200 of the right shape, a 4xx that
+ *   rules of harness/hostile.ts (a valid request not answered 200 of the right shape, a 4xx that
  *   is not a problem document);
  * - tfjs tensors, the wasm heap and initialisations before and after (runtimeInfo() of the serving
- *   isolate, through the test-only probe route of test/worker/fixtures/app-probe.ts), and that no
+ *   isolate, through the test-only probe route of harness/worker/fixtures/app-probe.ts), and that no
  *   request body bytes are left counted as buffered;
  * - memory, over the V8 inspector (whose commands wait while a request runs, so samples fall
  *   between requests, with the others of the 32 in flight holding what they hold): the isolate's
@@ -26,11 +26,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
-import { PROJECT_ROOT } from '../test/worker/bundle.ts';
-import { testImages } from '../test/worker/dataset.ts';
-import { startWorker, type WorkerUnderTest } from '../test/worker/harness.ts';
-import { answerProblem, heavyRequests, hostileRequest, imagePool, requestInit, type HostileRequest, type ImagePool } from '../test/worker/hostile.ts';
-import { APP_PROBE, runtimeOf, type ProbeInfo } from '../test/worker/probe.ts';
+import { PROJECT_ROOT } from '../harness/worker/bundle.ts';
+import { testImages } from '../harness/dataset.ts';
+import { startWorker, type WorkerUnderTest } from '../harness/worker/start-worker.ts';
+import { answerProblem, heavyRequests, hostileRequest, imagePool, requestInit, type HostileRequest, type ImagePool } from '../harness/hostile.ts';
+import { APP_PROBE, runtimeOf, type ProbeInfo } from '../harness/worker/probe.ts';
 import { currentLoad, machineInfo, type MachineInfo } from './machine.ts';
 import { quantile, round } from './stats.ts';
 

@@ -15,9 +15,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { encodeWebp, garmentPhoto } from '../test/image/webp-fixtures.ts';
-import { PROJECT_ROOT } from '../test/worker/bundle.ts';
-import { startWorker } from '../test/worker/harness.ts';
+import { encodeWebp, garmentPhoto } from '../harness/image/webp-fixtures.ts';
+import { PROJECT_ROOT } from '../harness/worker/bundle.ts';
+import { startWorker } from '../harness/worker/start-worker.ts';
 import { currentLoad, machineInfo } from './machine.ts';
 import { withCpuMeter } from './process-cpu.ts';
 import { median, round } from './stats.ts';
@@ -186,7 +186,7 @@ async function measure(decoder: string, list: Sample[], cpuSeconds: () => number
 }
 
 async function projectDecoder(list: Sample[]): Promise<Figure[]> {
-  const { value: worker, cpuSeconds } = await withCpuMeter(() => startWorker({ entry: 'test/worker/fixtures/webp-worker.ts' }));
+  const { value: worker, cpuSeconds } = await withCpuMeter(() => startWorker({ entry: 'harness/worker/fixtures/webp-worker.ts' }));
   try {
     return await measure('project: worker/image/webp (header + decode to luma at 256)', list, cpuSeconds, async (bytes, runs) => {
       const response = await worker.fetch(`/decode?runs=${runs}`, { method: 'POST', body: Buffer.from(bytes) });

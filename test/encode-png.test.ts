@@ -6,7 +6,7 @@ import { decode } from 'fast-png';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { encodeGrayPng } from '../worker/image/encode-png.ts';
-import { testImages } from './worker/dataset.ts';
+import { testImages } from '../harness/dataset.ts';
 
 const [image] = testImages(1).images;
 

@@ -12,9 +12,9 @@ import { Miniflare } from 'miniflare';
 import { describe, expect, it } from 'vitest';
 import { Problem } from '../worker/http/problem.ts';
 import { pixelsOf } from './image/pipeline.ts';
-import { chunk, concat, SIGNATURE } from './image/png-fixtures.ts';
+import { chunk, concat, SIGNATURE } from '../harness/image/png-fixtures.ts';
 import { problemOf, problemOfAsync } from './problem-of.ts';
-import { random } from './random.ts';
+import { random } from '../harness/random.ts';
 import { orient } from '../worker/image/orientation.ts';
 import { sniffImage } from '../worker/image/sniff.ts';
 

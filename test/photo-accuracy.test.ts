@@ -1,5 +1,5 @@
 /**
- * The served model's accuracy on photographs of Fashion-MNIST test garments (test/photos/): the same
+ * The served model's accuracy on photographs of Fashion-MNIST test garments (harness/photos/): the same
  * 320 test images (32 per class) rendered under each condition, encoded by sharp, decoded and
  * preprocessed by the Worker's own pipeline (imageToPixels), classified by the built model, and
  * compared with the accuracy on the very same images as raw 28x28 data. Writes the table the README
@@ -13,9 +13,9 @@ import { useBackend } from '../train/backend.ts';
 import { Problem } from '../worker/http/problem.ts';
 import { pixelsOf } from './image/pipeline.ts';
 import { readBuiltAsset } from './built-asset.ts';
-import { CONDITIONS } from './photos/conditions.ts';
-import { renderPhoto } from './photos/render.ts';
-import { testImages } from './worker/dataset.ts';
+import { CONDITIONS } from '../harness/photos/conditions.ts';
+import { renderPhoto } from '../harness/photos/render.ts';
+import { testImages } from '../harness/dataset.ts';
 
 const ASSET = 'models/fashion-mnist-mlp.bin';
 const PER_CLASS = 32;
@@ -56,7 +56,7 @@ afterAll(() => {
   mkdirSync('test-artifacts', { recursive: true });
   const header = [
     `Accuracy of ${ASSET} on photos of the same ${chosen.length} Fashion-MNIST test images (${PER_CLASS} per class) per condition,`,
-    'rendered by test/photos/render.ts, encoded by sharp, decoded and preprocessed by the Worker (imageToPixels).',
+    'rendered by harness/photos/render.ts, encoded by sharp, decoded and preprocessed by the Worker (imageToPixels).',
     'Photos refused with 422 count as wrong.',
     '',
     '| condition | images | raw 28x28 accuracy | photo accuracy | difference | refused (422) |',

@@ -1,17 +1,17 @@
 /**
  * The preprocessing's two promises beyond accuracy (test/photo-accuracy.test.ts): photos without a
  * garment are refused with 422 naming what was measured, and Fashion-MNIST's own images pass
- * through untouched. Photos are rendered by test/photos/render.ts and encoded by sharp.
+ * through untouched. Photos are rendered by harness/photos/render.ts and encoded by sharp.
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { Problem } from '../worker/http/problem.ts';
 import { fashionize } from '../worker/image/fashionize.ts';
 import { pixelsOf } from './image/pipeline.ts';
-import { CONDITIONS } from './photos/conditions.ts';
-import { renderPhoto, type Condition } from './photos/render.ts';
-import { random } from './random.ts';
-import { testImages } from './worker/dataset.ts';
+import { CONDITIONS } from '../harness/photos/conditions.ts';
+import { renderPhoto, type Condition } from '../harness/photos/render.ts';
+import { random } from '../harness/random.ts';
+import { testImages } from '../harness/dataset.ts';
 
 const dataset = testImages(10_000);
 const NOTHING = new Uint8Array(784); // a data set image with no garment: renders the bare backdrop

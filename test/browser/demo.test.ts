@@ -10,11 +10,11 @@ import jpeg from 'jpeg-js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAsset } from '../../asset/format.ts';
-import { PROJECT_ROOT } from '../worker/bundle.ts';
-import { testImages, toPng, type Bytes } from '../worker/dataset.ts';
-import { startWorker, type WorkerUnderTest } from '../worker/harness.ts';
-import { launchChromium } from './browser.ts';
-import { onlyPost, recordNetwork, type NetworkRecorder } from './network.ts';
+import { PROJECT_ROOT } from '../../harness/worker/bundle.ts';
+import { testImages, toPng, type Bytes } from '../../harness/dataset.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
+import { launchChromium } from '../../harness/browser/chromium.ts';
+import { onlyPost, recordNetwork, type NetworkRecorder } from '../../harness/browser/network.ts';
 import { Pages, PHONE } from './pages.ts';
 
 const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts', 'browser');

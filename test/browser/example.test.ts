@@ -8,13 +8,13 @@ import jpeg from 'jpeg-js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_LABELS } from '../../asset/labels.ts';
-import { PROJECT_ROOT } from '../worker/bundle.ts';
-import { testImages, toPng, type Bytes } from '../worker/dataset.ts';
-import { startWorker, type WorkerUnderTest } from '../worker/harness.ts';
-import { launchChromium, serveDirectory, type StaticSite } from './browser.ts';
-import { onlyPost, preflightAndPost, recordNetwork } from './network.ts';
+import { PROJECT_ROOT } from '../../harness/worker/bundle.ts';
+import { testImages, toPng, type Bytes } from '../../harness/dataset.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
+import { launchChromium, serveDirectory, type StaticSite } from '../../harness/browser/chromium.ts';
+import { onlyPost, preflightAndPost, recordNetwork } from '../../harness/browser/network.ts';
 import { Pages } from './pages.ts';
-import { garmentPhoto, PHOTO_HEIGHT, PHOTO_WIDTH, sidewaysPhoto } from './photos.ts';
+import { garmentPhoto, PHOTO_HEIGHT, PHOTO_WIDTH, sidewaysPhoto } from '../../harness/browser/photos.ts';
 
 const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts', 'browser');
 /** The call the example makes through the helper. */

@@ -17,7 +17,7 @@ import { evaluateAsset } from '../../train/evaluate.ts';
 import type { ModelCard } from '../../train/model-card.ts';
 import { PRESETS } from '../../train/presets.ts';
 import { readBuiltAsset } from '../built-asset.ts';
-import { startWorker, type WorkerUnderTest } from '../worker/harness.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
 import { servedParity } from '../worker/served-parity.ts';
 
 const ASSET = PRESETS.cnn.out;

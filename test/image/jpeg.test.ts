@@ -12,8 +12,8 @@ import { decodeJpeg } from '../../worker/image/jpeg/decode.ts';
 import { jpegDenominator } from '../../worker/image/scale.ts';
 import { readJpegHeader } from '../../worker/image/jpeg/header.ts';
 import { MAX_JPEG_PIXELS, MAX_SCANS, MAX_VISITS_PER_BLOCK } from '../../worker/image/jpeg/limits.ts';
-import { craftJpeg } from './jpeg-craft.ts';
-import { photoScene } from './photo-scene.ts';
+import { craftJpeg } from '../../harness/image/jpeg-craft.ts';
+import { photoScene } from '../../harness/image/photo-scene.ts';
 
 const LONG_SIDE = 256;
 

@@ -12,7 +12,7 @@ import {
   MAX_PNG_CHUNKS, MAX_PNG_COMPRESSION_RATIO, MAX_PNG_DECODE_WORK, MAX_PNG_ANCILLARY_BYTES, PNG_RATIO_FREE_WORK, readPngHeader,
 } from '../../worker/image/png/header.ts';
 import { problemOf } from '../problem-of.ts';
-import { chunk, concat, encode, filteredData, ihdr, palette, rawImage, SIGNATURE } from './png-fixtures.ts';
+import { chunk, concat, encode, filteredData, ihdr, palette, rawImage, SIGNATURE } from '../../harness/image/png-fixtures.ts';
 
 const decode = (bytes: Uint8Array) => decodePng(bytes, readPngHeader(bytes), 256);
 

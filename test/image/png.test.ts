@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { areaFactor } from '../../worker/image/scale.ts';
 import { decodePng } from '../../worker/image/png/decode.ts';
 import { readPngHeader } from '../../worker/image/png/header.ts';
-import { chunk, encode, palette, rawImage, reference, type ColorName } from './png-fixtures.ts';
+import { chunk, encode, palette, rawImage, reference, type ColorName } from '../../harness/image/png-fixtures.ts';
 
 /** Header and decode, as the Worker runs them. */
 const decode = (bytes: Uint8Array, longSide = 256) => decodePng(bytes, readPngHeader(bytes), longSide);

@@ -8,7 +8,7 @@ import { problemOf } from '../problem-of.ts';
 import { decodeWebp } from '../../worker/image/webp/decode.ts';
 import { areaFactor } from '../../worker/image/scale.ts';
 import { readWebpHeader, WEBP_MAX_PIXELS } from '../../worker/image/webp/header.ts';
-import { encodeWebp, garmentPhoto, riffChunk, riffWebp, sharpRgba, vp8lPayload, vp8xPayload } from './webp-fixtures.ts';
+import { encodeWebp, garmentPhoto, riffChunk, riffWebp, sharpRgba, vp8lPayload, vp8xPayload } from '../../harness/image/webp-fixtures.ts';
 
 
 /** Header, then decode at `longSide`: what the pipeline runs. */

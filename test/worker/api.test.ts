@@ -4,8 +4,8 @@
  * accuracy.test.ts is the one test that needs the trained model.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, type WorkerUnderTest } from './harness.ts';
-import { base64, testImages, toJpeg, toPng, toRows } from './dataset.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
+import { base64, testImages, toJpeg, toPng, toRows } from '../../harness/dataset.ts';
 import { expectSameProbabilities } from './expect.ts';
 
 interface Classification {

@@ -7,10 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeAsset } from '../../asset/format.ts';
-import { PROJECT_ROOT } from './bundle.ts';
-import { testImages, type Bytes } from './dataset.ts';
-import { startWorker, type WorkerUnderTest } from './harness.ts';
-import { APP_PROBE, runtimeOf } from './probe.ts';
+import { PROJECT_ROOT } from '../../harness/worker/bundle.ts';
+import { testImages, type Bytes } from '../../harness/dataset.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
+import { APP_PROBE, runtimeOf } from '../../harness/worker/probe.ts';
 
 const FAILING_STARTUP = 'test/worker/fixtures/failing-startup.ts';
 const { images } = testImages(2);

@@ -3,8 +3,8 @@
  * ("*") and as an allow-list.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, type WorkerUnderTest } from './harness.ts';
-import { testImages, toPng } from './dataset.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
+import { testImages, toPng } from '../../harness/dataset.ts';
 
 const image = testImages(1).images[0]!;
 const ALLOWED = 'https://shop.example';

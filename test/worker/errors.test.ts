@@ -4,8 +4,8 @@
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, type WorkerUnderTest } from './harness.ts';
-import { base64, testImages, toJpeg, toPng, toRows } from './dataset.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
+import { base64, testImages, toJpeg, toPng, toRows } from '../../harness/dataset.ts';
 import { expectProblem, expectRefusedUpload } from './expect.ts';
 
 const MIB = 1024 * 1024;

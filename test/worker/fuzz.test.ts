@@ -8,10 +8,10 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { testImages } from './dataset.ts';
-import { startWorker, type WorkerUnderTest } from './harness.ts';
-import { answerProblem, hostileRequest, imagePool, MAX_BATCH, requestInit, type HostileRequest } from './hostile.ts';
-import { APP_PROBE, runtimeOf } from './probe.ts';
+import { testImages } from '../../harness/dataset.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
+import { answerProblem, hostileRequest, imagePool, MAX_BATCH, requestInit, type HostileRequest } from '../../harness/hostile.ts';
+import { APP_PROBE, runtimeOf } from '../../harness/worker/probe.ts';
 
 /** Requests in flight at once: enough to interleave body reads with decoding and inference. */
 const CONCURRENCY = 8;

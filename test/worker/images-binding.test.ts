@@ -6,8 +6,8 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sniffBindingOnlyType } from '../../worker/image/images-binding.ts';
-import { garmentPhoto } from '../image/webp-fixtures.ts';
-import { startWorker, type WorkerUnderTest } from './harness.ts';
+import { garmentPhoto } from '../../harness/image/webp-fixtures.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
 
 const ENTRY = 'test/worker/fixtures/images-worker.ts';
 let bound: WorkerUnderTest;

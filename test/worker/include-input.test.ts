@@ -6,8 +6,8 @@
 import { decode } from 'fast-png';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, type WorkerUnderTest } from './harness.ts';
-import { testImages, toPng, type Bytes } from './dataset.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
+import { testImages, toPng, type Bytes } from '../../harness/dataset.ts';
 import { expectProblem } from './expect.ts';
 
 interface Classification {

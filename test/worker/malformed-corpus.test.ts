@@ -7,11 +7,11 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { encode as encodePng } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { base64, testImages, toJpeg, toPng, type Bytes } from './dataset.ts';
+import { base64, testImages, toJpeg, toPng, type Bytes } from '../../harness/dataset.ts';
 import { expectProblem, expectRefusedUpload } from './expect.ts';
-import { startWorker, type WorkerUnderTest } from './harness.ts';
-import { jpegFrameOffset, MAX_BATCH, withJpegSize, withPngSize, zlibBombPng } from './hostile.ts';
-import { APP_PROBE, runtimeOf } from './probe.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
+import { jpegFrameOffset, MAX_BATCH, withJpegSize, withPngSize, zlibBombPng } from '../../harness/hostile.ts';
+import { APP_PROBE, runtimeOf } from '../../harness/worker/probe.ts';
 
 const MIB = 1024 * 1024;
 const CLASSIFY = '/v1/classify';

@@ -7,7 +7,7 @@ import { encode as encodeJpeg } from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFashionMnist, type ImageSet } from '../../train/data/index.ts';
 import type { ModelCard } from '../../train/model-card.ts';
-import { startWorker, type WorkerUnderTest } from './harness.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
 import { servedParity } from './served-parity.ts';
 
 const ASSET = 'models/fashion-mnist-mlp.bin';

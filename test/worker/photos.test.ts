@@ -2,15 +2,15 @@
  * Photos as people send them, through the real Worker in workerd: camera-sized JPEG (24 MP baseline,
  * 12 MP progressive), WebP on every route that takes images, and formats only Cloudflare Images
  * decodes (AVIF) with and without the binding. Each photo is a Fashion-MNIST test garment rendered by
- * test/photos/render.ts; the bar is the label the same Worker gives the raw 28x28 image.
+ * harness/photos/render.ts; the bar is the label the same Worker gives the raw 28x28 image.
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_LABELS } from '../../asset/labels.ts';
-import { CONDITIONS } from '../photos/conditions.ts';
-import { renderRgb, type Condition } from '../photos/render.ts';
-import { base64, testImages } from './dataset.ts';
-import { startWorker, type WorkerUnderTest } from './harness.ts';
+import { CONDITIONS } from '../../harness/photos/conditions.ts';
+import { renderRgb, type Condition } from '../../harness/photos/render.ts';
+import { base64, testImages } from '../../harness/dataset.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
 
 const PLAIN = CONDITIONS[0]!;
 let worker: WorkerUnderTest;

@@ -11,10 +11,10 @@ import { decodeAsset, type ModelAsset } from '../../asset/format.ts';
 import { createNetwork } from '../../asset/network.ts';
 import { onceUntilSuccess } from '../../worker/runtime/once.ts';
 import { SIMD_SOURCE, trimWasm, usedKernelExports } from '../../scripts/wasm-trim.ts';
-import { PROJECT_ROOT } from './bundle.ts';
+import { PROJECT_ROOT } from '../../harness/worker/bundle.ts';
 import { useNodeWasm } from './fixtures/node-wasm.ts';
 import { simdFingerprint } from './fixtures/simd-fingerprint.ts';
-import { startWorker, type WorkerUnderTest } from './harness.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
 import type { RuntimeInfo } from '../../worker/runtime/runtime.ts';
 
 const PROBE = 'test/worker/fixtures/probe-worker.ts';

@@ -8,7 +8,7 @@ import { decodeAsset } from '../../asset/format.ts';
 import { useBackend } from '../../train/backend.ts';
 import type { ImageSet } from '../../train/data/index.ts';
 import { argMax, predictAll } from '../../train/evaluate.ts';
-import type { WorkerUnderTest } from './harness.ts';
+import type { WorkerUnderTest } from '../../harness/worker/start-worker.ts';
 
 const CLASSES = 10;
 const BATCH = 250;

@@ -4,10 +4,10 @@
  * and one that trickles. None may starve honest uploads, hold the isolate's budget, or get a 5xx.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testImages } from './dataset.ts';
+import { testImages } from '../../harness/dataset.ts';
 import { expectProblem } from './expect.ts';
-import { startWorker, type WorkerUnderTest } from './harness.ts';
-import { APP_PROBE, runtimeOf } from './probe.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
+import { APP_PROBE, runtimeOf } from '../../harness/worker/probe.ts';
 import { openRequest, type RawRequest, type RawResponse } from './raw-http.ts';
 
 const MIB = 1024 * 1024;

@@ -5,12 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWebp } from '../../worker/image/webp/decode.ts';
 import { readWebpHeader } from '../../worker/image/webp/header.ts';
-import { encodeWebp, garmentPhoto } from '../image/webp-fixtures.ts';
-import { startWorker, type WorkerUnderTest } from './harness.ts';
+import { encodeWebp, garmentPhoto } from '../../harness/image/webp-fixtures.ts';
+import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
 
 let worker: WorkerUnderTest;
 beforeAll(async () => {
-  worker = await startWorker({ entry: 'test/worker/fixtures/webp-worker.ts' });
+  worker = await startWorker({ entry: 'harness/worker/fixtures/webp-worker.ts' });
 });
 afterAll(() => worker?.dispose());
 

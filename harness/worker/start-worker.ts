@@ -44,10 +44,10 @@ const MODULE_RULES = [
  * `bindings` override wrangler.toml [vars] by name. `inspector` opens workerd's V8 inspector on a
  * free port (`mf.getInspectorURL()`), e.g. to read an isolate's heap figures. `images` binds
  * Cloudflare Images as IMAGES (wrangler.toml `[images] binding = "IMAGES"`), run locally by
- * Miniflare with sharp.
+ * Miniflare with sharp. `fullTfjsCore` bundles all of tfjs-core instead of the Worker's slim one.
  */
-export async function startWorker(options: { bindings?: Record<string, string>; entry?: string; inspector?: boolean; images?: boolean } = {}): Promise<WorkerUnderTest> {
-  const bundle = await workerBundle(options.entry);
+export async function startWorker(options: { bindings?: Record<string, string>; entry?: string; inspector?: boolean; images?: boolean; fullTfjsCore?: boolean } = {}): Promise<WorkerUnderTest> {
+  const bundle = await workerBundle(options.entry, { fullTfjsCore: options.fullTfjsCore ?? false });
   const mf = new Miniflare({
     modules: true,
     scriptPath: join(bundle.dir, bundle.script),

@@ -1,13 +1,13 @@
 /// <reference path="../../worker/types.d.ts" />
 /**
- * The Node side of the app probe (test/worker/fixtures/app-probe.ts): start it with
+ * The Node side of the app probe (harness/worker/fixtures/app-probe.ts): start it with
  * `startWorker({ entry: APP_PROBE })` and read the serving isolate's runtime with runtimeOf().
  */
 import type { ServingInfo } from '../../worker/inference/models.ts';
-import type { WorkerUnderTest } from './harness.ts';
+import type { WorkerUnderTest } from './start-worker.ts';
 
 /** Entry of the real Worker wrapped with the test-only GET /__probe/runtime route. */
-export const APP_PROBE = 'test/worker/fixtures/app-probe.ts';
+export const APP_PROBE = 'harness/worker/fixtures/app-probe.ts';
 
 /** What the probe route reports: servingInfo() and the request body bytes being buffered. */
 export interface ProbeInfo extends ServingInfo {
