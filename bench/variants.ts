@@ -15,7 +15,7 @@ import { createNetwork } from '../asset/network.ts';
 import { createWasmNetwork } from '../asset/wasm-network.ts';
 import { DEFAULT_MODEL, getModel, modelNames } from '../worker/inference/models.ts';
 import { BUNDLED_ASSETS } from '../worker/inference/registry.ts';
-import { startWasmBackend } from '../worker/runtime/wasm-backend.ts';
+import { activateBackend, createWasmBackend } from '../worker/runtime/wasm-backend.ts';
 import { createPlainNetwork, type Predictor } from './plain-network.ts';
 
 /** One way of computing the model, and the tfjs backend it needs active (none for plain JS). */
@@ -41,6 +41,12 @@ function firstLayerOnly(asset: ModelAsset, backend: string): Variant {
   return { name: 'floor: layer-1 matMul alone (same direct calls)', backend, predictor: createWasmNetwork({ ...asset, architecture }), uncompared: true };
 }
 
+/** Starts PLAIN_WASM on tfjs' non-SIMD binary, with the kernels of the project's backend. */
+function startPlainWasm(projectBackend: string): void {
+  if (tf.getKernelsForBackend(PLAIN_WASM).length === 0) tf.copyRegisteredKernels(projectBackend, PLAIN_WASM);
+  activateBackend(PLAIN_WASM, createWasmBackend({ name: 'tfjs-backend-wasm.wasm', simd: false, module: plainWasm }).backend);
+}
+
 /** Starts the backend `name` (if not yet) and creates the network there with `create`. */
 async function tfjsVariant(name: string, backend: string, bytes: ArrayBuffer, create: (asset: ModelAsset) => Predictor = createNetwork): Promise<Variant> {
   await activate(backend);
@@ -58,7 +64,7 @@ export async function createVariants(): Promise<Variant[]> {
   const project: Variant = { name: 'project (wasm SIMD, direct export calls)', backend: tf.getBackend(), predictor: served };
   const floor = firstLayerOnly(await decodeAsset(bytes), project.backend!);
   const kernels = await tfjsVariant('tfjs kernel functions (wasm SIMD)', project.backend!, bytes, createKernelNetwork);
-  await startWasmBackend({ name: 'tfjs-backend-wasm.wasm', simd: false, module: plainWasm }, PLAIN_WASM);
+  startPlainWasm(project.backend!);
   const variants = [
     project,
     kernels,
@@ -78,7 +84,7 @@ export async function createVariants(): Promise<Variant[]> {
 /**
  * Makes `backend` the active tfjs backend and re-binds its kernels to it. Needed because the two
  * wasm backends share kernel modules whose entry points are bound by whichever backend set them
- * up last (see worker/runtime/wasm-backend.ts); re-running the set-up is a few cwrap calls.
+ * up last (see activateBackend in worker/runtime/wasm-backend.ts); re-running the set-up is a few cwrap calls.
  */
 export async function activate(backend: string): Promise<void> {
   if (tf.getBackend() !== backend && !(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} failed to start`);

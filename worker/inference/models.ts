@@ -11,8 +11,6 @@ import { onceUntilSuccess } from '../runtime/once.ts';
 import { ensureBackend, runtimeInfo, type RuntimeInfo } from '../runtime/runtime.ts';
 import { BUNDLED_ASSETS, resolveModelName } from './registry.ts';
 
-export { runtimeInfo, type RuntimeInfo } from '../runtime/runtime.ts';
-
 /** The runtime's state and what the served models did on it, e.g. for a test's probe. */
 export interface ServingInfo extends RuntimeInfo {
   /** Models loaded, in load order: each uploaded and run once (its warm-up prediction). */

@@ -4,19 +4,32 @@
  * work but no I/O; code that runs without that start gets it on first use.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { startWasmBackend, type WasmRuntime } from './wasm-backend.ts';
+import { registerWasmKernels } from './kernels.ts';
+import { activateBackend, createWasmBackend } from './wasm-backend.ts';
+import { WASM_BINARY, type WasmBinary } from './wasm-binary.ts';
+
+/** The running backend: which binary was instantiated and the memory it computes in. */
+export interface WasmRuntime {
+  readonly binary: WasmBinary;
+  /** The instance's linear memory; read its size when asked, as the heap grows on demand. */
+  readonly memory: WebAssembly.Memory;
+}
 
 let running: WasmRuntime | undefined;
 let attempts = 0;
 
 /**
- * The wasm backend, started synchronously by the first call; throws if it cannot start, and the
- * next call tries again (a failed start leaves no backend behind to reuse).
+ * tfjs' 'wasm' backend on WASM_BINARY, replaced by a Worker-compatible one (wasm-backend.ts explains),
+ * started synchronously by the first call; throws if it cannot start, and the next call tries again
+ * (a failed start leaves no backend behind to reuse).
  */
 export function ensureBackend(): WasmRuntime {
   if (running) return running;
   attempts++;
-  running = startWasmBackend();
+  registerWasmKernels();
+  const { backend, memory } = createWasmBackend(WASM_BINARY);
+  activateBackend('wasm', backend);
+  running = { binary: WASM_BINARY, memory };
   return running;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Starts tfjs' 'wasm' backend inside a Worker.
+ * The pieces that start a tfjs wasm backend inside a Worker (runtime.ts puts them together).
  *
  * tfjs' own initialiser cannot work here: it compiles the binary from fetched bytes, which Workers
  * forbid ("Wasm code generation disallowed by embedder"), and with a platform fetch it never
@@ -14,19 +14,10 @@ import * as tf from '@tensorflow/tfjs-core';
 // 'wasm' backend factory, neither of which this Worker uses (see kernels.ts).
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm/dist/backend_wasm.js';
 import wasmFactory, { type BackendWasmModule } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
-import { registerWasmKernels } from './kernels.ts';
-import { WASM_BINARY, type WasmBinary } from './wasm-binary.ts';
+import type { WasmBinary } from './wasm-binary.ts';
 
-const BACKEND_NAME = 'wasm';
 /** tfjs' own priority for 'wasm' (dist/base.js), so nothing else outranks it if registered later. */
 const WASM_PRIORITY = 2;
-
-/** The running backend: which binary was instantiated and the memory it computes in. */
-export interface WasmRuntime {
-  readonly binary: WasmBinary;
-  /** The instance's linear memory; read its size when asked, as the heap grows on demand. */
-  readonly memory: WebAssembly.Memory;
-}
 
 type ReceiveInstance = (instance: WebAssembly.Instance, module: WebAssembly.Module) => void;
 
@@ -81,32 +72,25 @@ function instantiate(binary: WasmBinary): { module: BackendWasmModule; memory: W
 }
 
 /**
- * Gives backend `name` the kernels registered for 'wasm'. Each wasm kernel binds its entry point in
- * module-level state when a backend initialises, so of two wasm backends only the one initialised
- * (or re-set-up) last computes correctly: a second backend is for side-by-side measurement only.
+ * A tfjs BackendWasm on `binary`, instantiated synchronously (so at global scope too), and the
+ * linear memory it computes in; throws if the binary cannot be started.
  */
-function shareWasmKernels(name: string): void {
-  if (tf.getKernelsForBackend(name).length === 0) tf.copyRegisteredKernels(BACKEND_NAME, name);
+export function createWasmBackend(binary: WasmBinary): { backend: BackendWasm; memory: WebAssembly.Memory } {
+  const { module, memory } = instantiate(binary);
+  return { backend: new BackendWasm(module), memory };
 }
 
 /**
- * Registers a Worker-compatible wasm backend on `binary` under `name` and makes it the active
- * backend, synchronously (so at global scope too); throws if the binary cannot be started. By
- * default that is tfjs' 'wasm' backend, replaced, on WASM_BINARY: call it so once per isolate
- * (runtime.ts does); calling again replaces the backend and loses its tensors, which is harmless
- * only after a failed start. Another name registers a second backend (e.g. the plain binary, for
- * benchmarks) with the same kernels.
+ * Registers `backend` under `name`, replacing any backend of that name (and losing its tensors), and
+ * makes it the active backend, synchronously. Its kernels must be registered for `name` before: each
+ * wasm kernel binds its entry point when the backend is set up, so of two wasm backends only the one
+ * set up last computes correctly.
  */
-export function startWasmBackend(binary: WasmBinary = WASM_BINARY, name: string = BACKEND_NAME): WasmRuntime {
-  registerWasmKernels();
-  if (name !== BACKEND_NAME) shareWasmKernels(name);
-  const { module, memory } = instantiate(binary);
-  const backend = new BackendWasm(module);
+export function activateBackend(name: string, backend: BackendWasm): void {
   if (tf.findBackendFactory(name)) tf.removeBackend(name);
   // A factory returning the backend itself, not a promise: tfjs then registers and activates it,
   // and sets up its kernels, before setBackend returns its promise, which only reports the outcome.
   tf.registerBackend(name, () => backend, WASM_PRIORITY);
   tf.setBackend(name).catch((error: unknown) => console.error(`setting up the kernels of ${name} failed`, error));
-  if (tf.backend() !== backend) throw new Error(`tfjs did not activate the wasm backend started on ${binary.name}`);
-  return { binary, memory };
+  if (tf.backend() !== backend) throw new Error(`tfjs did not activate the wasm backend ${name}`);
 }
