@@ -10,9 +10,9 @@
  *     -> milliseconds of each step the Worker runs at startup (backend start, model load with its
  *        warm-up prediction), then of the predictions of a first and a second request.
  */
-import { PIXELS_PER_IMAGE } from '../asset/architecture.ts';
+import { PIXELS_PER_IMAGE } from '../classifier/architecture.ts';
 import { getModel } from '../worker/inference/models.ts';
-import { ensureBackend } from '../worker/runtime/runtime.ts';
+import { ensureBackend } from '../worker/runtime/shared-backend.ts';
 import { activate, createVariants, type Variant } from './variants.ts';
 
 /** One timed loop. */

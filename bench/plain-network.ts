@@ -3,11 +3,11 @@
  * dequantized weights the project uploads. Written the way a careful JS author would (row-major
  * kernels walked in memory order, one accumulator row per image), not tuned beyond that.
  */
-import type { ModelAsset } from '../asset/format.ts';
-import { denseLayers, type DenseLayer } from '../asset/dense-layers.ts';
-import { expectPixels } from '../asset/predictor.ts';
+import type { ModelAsset } from '../classifier/asset-format.ts';
+import { denseLayers, type DenseLayer } from '../classifier/forward/dense-layers.ts';
+import { expectPixels } from '../classifier/forward/network.ts';
 
-/** The subset of asset/network.ts' Network that the benchmark drives. */
+/** The subset of classifier/forward/create-network.ts' Network that the benchmark drives. */
 export interface Predictor {
   /** count*784 raw pixels (0..255) -> count*classes probabilities, row-major. */
   predict(pixels: Float32Array, count: number): Float32Array;

@@ -9,10 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 // Registers tfjs' pure-JS 'cpu' backend and its kernels (priority 1: never chosen over wasm).
 import '@tensorflow/tfjs-backend-cpu';
 import plainWasm from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.wasm';
-import { decodeAsset, type ModelAsset } from '../asset/format.ts';
-import { createKernelNetwork } from '../asset/kernel-network.ts';
-import { createNetwork } from '../asset/network.ts';
-import { createWasmNetwork } from '../asset/wasm-network.ts';
+import { decodeAsset, type ModelAsset } from '../classifier/asset-format.ts';
+import { createKernelNetwork } from '../classifier/forward/dense-any-backend.ts';
+import { createNetwork } from '../classifier/forward/create-network.ts';
+import { createWasmNetwork } from '../classifier/forward/dense-wasm-exports.ts';
 import { DEFAULT_MODEL, getModel, modelNames } from '../worker/inference/models.ts';
 import { BUNDLED_ASSETS } from '../worker/inference/registry.ts';
 import { activateBackend, createWasmBackend } from '../worker/runtime/wasm-backend.ts';

@@ -15,7 +15,7 @@ import { base64, toJpeg, toPng, toRows, type Bytes } from './dataset.ts';
 const MODEL = 'fashion-mnist';
 const CLASSES = 10;
 const PIXELS = 784;
-/** MAX_BATCH of worker/routes/model.ts, restated: the tests check the documented value. */
+/** MAX_BATCH of worker/routes/inference-route.ts, restated: the tests check the documented value. */
 export const MAX_BATCH = 256;
 
 /** Which API a request addresses, deciding what a 200 must look like. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { seedMlp } from '../asset/architecture.ts';
-import { AssetFormatError, FORMAT_VERSION, decodeAsset, dequantize, encodeAsset, quantizeInt8, type StoredTensor } from '../asset/format.ts';
-import { FASHION_MNIST_LABELS } from '../asset/labels.ts';
+import { seedMlp } from '../classifier/architecture.ts';
+import { AssetFormatError, FORMAT_VERSION, decodeAsset, dequantize, encodeAsset, quantizeInt8, type StoredTensor } from '../classifier/asset-format.ts';
+import { FASHION_MNIST_LABELS } from '../classifier/labels.ts';
 import { createRandom } from '../train/random.ts';
 
 function randomValues(count: number, seed: number): Float32Array {

@@ -1,6 +1,6 @@
 /** A built model asset and its model card, as `npm run build:model` wrote them. */
 import { readFileSync } from 'node:fs';
-import { decodeAsset, type ModelAsset } from '../asset/format.ts';
+import { decodeAsset, type ModelAsset } from '../classifier/asset-format.ts';
 import { cardPaths } from '../train/build.ts';
 import type { ModelCard } from '../train/model-card.ts';
 

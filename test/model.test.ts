@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ModelAsset } from '../asset/format.ts';
+import type { ModelAsset } from '../classifier/asset-format.ts';
 import { useBackend } from '../train/backend.ts';
 import { fileSha256 } from '../train/cache.ts';
 import { loadFashionMnist, type FashionMnist } from '../train/data/index.ts';

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNetwork, type Network } from '../asset/network.ts';
+import { createNetwork, type Network } from '../classifier/forward/create-network.ts';
 import { argMax } from '../train/evaluate.ts';
 import { useBackend } from '../train/backend.ts';
 import { Problem } from '../worker/http/problem.ts';

@@ -3,7 +3,7 @@
  * is a pass over memory, and the batch is built in JS anyway). Fashion-MNIST garments are centred
  * and mostly symmetric left-right, so small shifts and mirroring give plausible new images.
  */
-import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../asset/architecture.ts';
+import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../classifier/architecture.ts';
 
 /** Random changes applied to every training image, afresh each time it is drawn. */
 export interface Augmentation {

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { registerWasmTrainingKernels } from './kernels/index.ts';
+import { registerWasmTrainingKernels } from './kernel-overrides/index.ts';
 
 /** Backends the trainer can use. */
 export type TrainingBackend = 'wasm' | 'cpu';
@@ -17,7 +17,7 @@ export const TRAINING_BACKENDS: readonly TrainingBackend[] = ['wasm', 'cpu'];
 
 /**
  * Activates `name` for all following tfjs work; for wasm also installs the matmul re-routing and
- * the convolution gradient kernels (train/kernels/).
+ * the convolution gradient kernels (train/kernel-overrides/).
  */
 export async function useBackend(name: TrainingBackend): Promise<void> {
   tf.enableProdMode();

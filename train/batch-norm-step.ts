@@ -4,7 +4,7 @@
  * (dx = gain * (dy' - mean(dy') - xHat * mean(dy' * xHat)), dy' = dy masked by relu).
  *
  * Two implementations: the native kernels (BATCH_NORM_KERNELS, one pass over memory each, which
- * train/kernels/native.ts registers on wasm for convnet training) when the active backend has
+ * train/kernel-overrides/native.ts registers on wasm for convnet training) when the active backend has
  * them, else tf ops (about a dozen passes).
  */
 import * as tf from '@tensorflow/tfjs';

@@ -4,12 +4,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { servedArchitecture, type Architecture } from '../asset/architecture.ts';
-import { decodeAsset, encodeAsset, type ModelDescription, type StoredTensor } from '../asset/format.ts';
-import { FASHION_MNIST_LABELS } from '../asset/labels.ts';
+import { servedArchitecture, type Architecture } from '../classifier/architecture.ts';
+import { decodeAsset, encodeAsset, type ModelDescription, type StoredTensor } from '../classifier/asset-format.ts';
+import { FASHION_MNIST_LABELS } from '../classifier/labels.ts';
 import { useBackend, type TrainingBackend } from './backend.ts';
 import { buildKey, isUpToDate } from './cache.ts';
-import { registerNativeKernels } from './kernels/index.ts';
+import { registerNativeKernels } from './kernel-overrides/index.ts';
 import { loadFashionMnist } from './data/index.ts';
 import { evaluateAsset } from './evaluate.ts';
 import { floatTensors, foldBatchNorm, quantizedTensors } from './export.ts';

@@ -1,10 +1,10 @@
 /**
  * Test-set evaluation of a model asset through the same inference graph the Worker runs
- * (asset/network.ts), so the figures in the model card are the figures users get.
+ * (classifier/forward/create-network.ts), so the figures in the model card are the figures users get.
  */
-import { PIXELS_PER_IMAGE } from '../asset/architecture.ts';
-import type { ModelAsset } from '../asset/format.ts';
-import { createNetwork } from '../asset/network.ts';
+import { PIXELS_PER_IMAGE } from '../classifier/architecture.ts';
+import type { ModelAsset } from '../classifier/asset-format.ts';
+import { createNetwork } from '../classifier/forward/create-network.ts';
 import type { ImageSet } from './data/index.ts';
 
 /** Precision and recall of one class. */

@@ -3,8 +3,8 @@
  * follows, then kernels int8 (per-output-channel symmetric) and biases float32. The float variant
  * is kept for evaluating what quantization costs.
  */
-import type { Architecture } from '../asset/architecture.ts';
-import { quantizeInt8, type StoredTensor } from '../asset/format.ts';
+import type { Architecture } from '../classifier/architecture.ts';
+import { quantizeInt8, type StoredTensor } from '../classifier/asset-format.ts';
 import { BATCH_NORM_EPSILON, batchNormName } from './model.ts';
 
 /** Trained weights keyed `${layer}/${weight}`, e.g. `dense1/kernel`. */

@@ -6,7 +6,7 @@
  * time and ~350 MB more memory for identical weights, and its shuffle uses Math.random.
  */
 import * as tf from '@tensorflow/tfjs';
-import { PIXELS_PER_IMAGE } from '../asset/architecture.ts';
+import { PIXELS_PER_IMAGE } from '../classifier/architecture.ts';
 import { writeImage, type Augmentation } from './augment.ts';
 import type { ImageSet } from './data/index.ts';
 import { createRandom, shuffledIndices } from './random.ts';

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeAsset } from '../asset/format.ts';
+import { decodeAsset } from '../classifier/asset-format.ts';
 
 /** File name of the manifest, next to the assets. */
 export const MANIFEST_FILE = 'bundled.js';

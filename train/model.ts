@@ -3,7 +3,7 @@
  * layer: the same seed everywhere would give correlated layers) so training is reproducible.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Architecture, LayerSpec } from '../asset/architecture.ts';
+import type { Architecture, LayerSpec } from '../classifier/architecture.ts';
 import { ChannelBatchNorm } from './batch-norm.ts';
 import { LinearConv2D } from './linear-conv.ts';
 

@@ -2,7 +2,7 @@
  * What `--arch` selects: the network, the asset's name and path, and the training settings that
  * differ from the command line's defaults (which are the MLP's).
  */
-import { seedMlp, smallCnn, type Architecture } from '../asset/architecture.ts';
+import { seedMlp, smallCnn, type Architecture } from '../classifier/architecture.ts';
 import type { TrainingConfig } from './loop.ts';
 
 /** Names accepted by `--arch`. */

@@ -2,11 +2,11 @@
  * The OpenAPI 3.1 description served at /openapi.json. Limits and names come from the modules that
  * enforce them, so the document cannot drift from the behaviour on those points.
  */
-import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../asset/architecture.ts';
+import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../classifier/architecture.ts';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_SOURCE_PIXELS } from './env.ts';
 import { MAX_JSON_DEPTH } from './http/json.ts';
 import { CLASSIFY_INCLUDES, CLASSIFY_MEDIA_TYPES, DEFAULT_TOP, MAX_TOP } from './routes/classify.ts';
-import { INPUT_NAME, MAX_BATCH, OUTPUT_NAME } from './routes/model.ts';
+import { INPUT_NAME, MAX_BATCH, OUTPUT_NAME } from './routes/inference-route.ts';
 
 /** Version of the HTTP API (this document), also reported as the v2 server version. */
 export const API_VERSION = '1.0.0';

@@ -25,7 +25,7 @@ const CACHE_DIR = join(PROJECT_ROOT, '.cache', 'worker-bundles');
  * are (the model assets, the demo page, the browser helper), what the [build] command compiles the
  * trimmed .wasm from, the config, and the lock file standing for node_modules.
  */
-const SHARED_INPUTS = ['worker', 'asset', 'models', 'scripts', 'wrangler.toml', 'package-lock.json'];
+const SHARED_INPUTS = ['worker', 'classifier', 'models', 'scripts', 'wrangler.toml', 'package-lock.json'];
 const WRANGLER = join(PROJECT_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 
 /** A built bundle and the wrangler.toml settings needed to run it as wrangler would deploy it. */

@@ -9,7 +9,7 @@ import { decode as decodePng, encode as encodePng } from 'fast-png';
 import jpeg from 'jpeg-js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodeAsset } from '../../asset/format.ts';
+import { decodeAsset } from '../../classifier/asset-format.ts';
 import { PROJECT_ROOT } from '../../harness/worker/bundle.ts';
 import { testImages, toPng, type Bytes } from '../../harness/dataset.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';

@@ -9,7 +9,7 @@
  *   probabilities, and the short name `cnn` reaches it on every endpoint.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelAsset } from '../../asset/format.ts';
+import type { ModelAsset } from '../../classifier/asset-format.ts';
 import { useBackend } from '../../train/backend.ts';
 import { fileSha256 } from '../../train/cache.ts';
 import { loadFashionMnist, type ImageSet } from '../../train/data/index.ts';

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decodeAsset } from '../../asset/format.ts';
+import { decodeAsset } from '../../classifier/asset-format.ts';
 import { PROJECT_ROOT } from '../../harness/worker/bundle.ts';
 import { testImages, type Bytes } from '../../harness/dataset.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';

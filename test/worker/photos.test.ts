@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FASHION_MNIST_LABELS } from '../../asset/labels.ts';
+import { FASHION_MNIST_LABELS } from '../../classifier/labels.ts';
 import { CONDITIONS } from '../../harness/photos/conditions.ts';
 import { renderRgb, type Condition } from '../../harness/photos/render.ts';
 import { base64, testImages } from '../../harness/dataset.ts';

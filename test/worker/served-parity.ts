@@ -1,10 +1,10 @@
 /**
  * The served model against the build: every test image goes through the Worker's TF Serving
  * predict endpoint in workerd, and the answers are compared with the Node-side evaluation of the
- * same asset file (asset/network.ts on the wasm backend, as the build evaluates it).
+ * same asset file (classifier/forward/create-network.ts on the wasm backend, as the build evaluates it).
  */
 import { readFileSync } from 'node:fs';
-import { decodeAsset } from '../../asset/format.ts';
+import { decodeAsset } from '../../classifier/asset-format.ts';
 import { useBackend } from '../../train/backend.ts';
 import type { ImageSet } from '../../train/data/index.ts';
 import { argMax, predictAll } from '../../train/evaluate.ts';

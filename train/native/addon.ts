@@ -1,5 +1,5 @@
 /**
- * Builds (once per source version) and loads the native training kernels of kernels.cc: a Node-API
+ * Builds (once per source version) and loads the native training routines of blas.cc: a Node-API
  * addon linked against OpenBLAS. It is compiled here with g++ rather than at `npm install` because
  * only convnet training needs it; the seed MLP and the Worker never load it.
  */
@@ -60,7 +60,7 @@ export interface NativeKernels {
 export class NativeBuildError extends Error {}
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SOURCE = join(HERE, 'kernels.cc');
+const SOURCE = join(HERE, 'blas.cc');
 const OUT_DIR = join(HERE, '../../.cache/native');
 
 /** Compiler and linker flags for OpenBLAS: pkg-config's when it knows the library, else Debian's paths. */
@@ -95,7 +95,7 @@ function compile(target: string): void {
 
 let loaded: NativeKernels | undefined;
 
-/** The native kernels, compiled first if this version of kernels.cc has not been built on this machine. */
+/** The native kernels, compiled first if this version of blas.cc has not been built on this machine. */
 export function nativeKernels(): NativeKernels {
   if (loaded) return loaded;
   const version = createHash('sha256').update(readFileSync(SOURCE)).update(process.versions.napi ?? '').digest('hex').slice(0, 16);

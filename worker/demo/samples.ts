@@ -3,7 +3,7 @@
  * model on the data it was measured on before trying their own drawings and photos.
  *
  * Copied from /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz (the 10,000-image test
- * set): test indices 0, 1, 2, 13, 9 and 18, one per class shown. test/browser/samples.test.ts checks
+ * set): test indices 0, 1, 2, 13, 9 and 18, one per class shown. test/demo-samples.test.ts checks
  * every entry against the data set, so a wrong index or label cannot slip in.
  */
 

@@ -3,7 +3,7 @@
  * names the offending place in the document (`instances[3][27][5] is 300, outside 0..255`), because
  * a client fixing a 200 000-number batch needs more than "bad request".
  */
-import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../asset/architecture.ts';
+import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../classifier/architecture.ts';
 import { badRequest } from './problem.ts';
 
 /**

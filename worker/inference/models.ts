@@ -3,12 +3,12 @@
  * pack its weights) once per isolate, then kept resident: a request only uploads its own pixels.
  * The default model is loaded at startup (startDefaultModel), the others on first use.
  */
-import { PIXELS_PER_IMAGE, type Architecture } from '../../asset/architecture.ts';
-import { decodeAsset } from '../../asset/format.ts';
-import { createNetwork } from '../../asset/network.ts';
+import { PIXELS_PER_IMAGE, type Architecture } from '../../classifier/architecture.ts';
+import { decodeAsset } from '../../classifier/asset-format.ts';
+import { createNetwork } from '../../classifier/forward/create-network.ts';
 import { Problem } from '../http/problem.ts';
 import { onceUntilSuccess } from '../runtime/once.ts';
-import { ensureBackend, runtimeInfo, type RuntimeInfo } from '../runtime/runtime.ts';
+import { ensureBackend, runtimeInfo, type RuntimeInfo } from '../runtime/shared-backend.ts';
 import { BUNDLED_ASSETS, resolveModelName } from './registry.ts';
 
 /** The runtime's state and what the served models did on it, e.g. for a test's probe. */

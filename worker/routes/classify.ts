@@ -3,7 +3,7 @@
  * photo of any size up to 24 MP, 784 raw bytes, or JSON pixels), answered with the top-k labels.
  */
 import { Hono, type Context } from 'hono';
-import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../asset/architecture.ts';
+import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../classifier/architecture.ts';
 import type { AppEnv } from '../env.ts';
 import { requireMediaType } from '../http/body.ts';
 import { copyImage, parseJson, requireObject } from '../http/json.ts';
@@ -11,7 +11,7 @@ import { badRequest } from '../http/problem.ts';
 import { measure, measureAsync } from '../http/timing.ts';
 import { encodeGrayPng } from '../image/encode-png.ts';
 import { IMAGE_MEDIA_TYPES, imageToPixels, loadImageDecoders, type ImageMediaType } from '../image/index.ts';
-import { imageOptionsOf, infer, readRequestBody, requireModel } from './model.ts';
+import { imageOptionsOf, infer, readRequestBody, requireModel } from './inference-route.ts';
 
 /** Request media types, in the order the OpenAPI document and 415 details list them. */
 export const CLASSIFY_MEDIA_TYPES = [...IMAGE_MEDIA_TYPES, 'application/octet-stream', 'application/json'] as const;

@@ -4,7 +4,7 @@
  * the same image get the same answer.
  */
 import { Hono } from 'hono';
-import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../asset/architecture.ts';
+import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../classifier/architecture.ts';
 import type { AppEnv } from '../env.ts';
 import { requireMediaType } from '../http/body.ts';
 import { copyTensor, describe, parseJson, requireObject } from '../http/json.ts';
@@ -12,7 +12,7 @@ import { badRequest, Problem } from '../http/problem.ts';
 import { measure } from '../http/timing.ts';
 import { API_VERSION } from '../openapi.ts';
 import { modelNames, type ServedModel } from '../inference/models.ts';
-import { batchBuffer, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './model.ts';
+import { batchBuffer, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './inference-route.ts';
 
 /** Shapes accepted for the input tensor, after the batch dimension. */
 const IMAGE_SHAPES = [[IMAGE_SIZE, IMAGE_SIZE], [PIXELS_PER_IMAGE]] as const;

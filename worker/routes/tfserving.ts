@@ -3,14 +3,14 @@
  * model metadata and predict, so clients and tools written for TF Serving work unchanged.
  */
 import { Hono } from 'hono';
-import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../asset/architecture.ts';
+import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../classifier/architecture.ts';
 import type { AppEnv } from '../env.ts';
 import { requireMediaType } from '../http/body.ts';
 import { copyImage, describe, isObject, parseJson, requireObject } from '../http/json.ts';
 import { badRequest, Problem } from '../http/problem.ts';
 import { measureAsync } from '../http/timing.ts';
 import { imageToPixels, loadImageDecoders, type ImageOptions } from '../image/index.ts';
-import { batchBuffer, imageOptionsOf, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './model.ts';
+import { batchBuffer, imageOptionsOf, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './inference-route.ts';
 
 const SIGNATURE = 'serving_default';
 

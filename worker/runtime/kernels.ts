@@ -2,8 +2,8 @@
  * The tfjs wasm kernels the served models run, registered one by one instead of through the
  * package index (which registers all ~160 and costs bundle bytes, startup evaluation and one
  * set-up call each when the backend starts). The dense model calls the _FusedMatMul, Softmax and
- * Multiply entry points directly (asset/wasm-network.ts); convolutional
- * models (asset/conv-network.ts) run tfjs ops, which also need FusedConv2D, MaxPool and Reshape.
+ * Multiply entry points directly (classifier/forward/dense-wasm-exports.ts); convolutional
+ * models (classifier/forward/conv.ts) run tfjs ops, which also need FusedConv2D, MaxPool and Reshape.
  * A model needing another kernel fails at load with a message naming it (see createConvNetwork).
  */
 import { getKernel, registerKernel, type KernelConfig } from '@tensorflow/tfjs-core';

@@ -1,7 +1,7 @@
 /**
  * The part of @tensorflow/tfjs-core the Worker runs: wrangler.toml [alias] bundles this module in
  * place of the package for every import of '@tensorflow/tfjs-core' in the Worker (its own code,
- * asset/ and tfjs-backend-wasm's files). The package index also registers io handlers, optimizers
+ * classifier/ and tfjs-backend-wasm's files). The package index also registers io handlers, optimizers
  * and platforms at startup, and exports namespace objects (util, backend_util, io, ...) that a
  * bundler must keep whole; Node (training, tests) still uses the full package.
  *
@@ -65,7 +65,7 @@ export { version as version_core } from '@tensorflow/tfjs-core/dist/version.js';
 // Namespaces reduced to the members the Worker's code and tfjs-backend-wasm's bundled files
 // (dist/backend_wasm.js, the kernels in kernels.ts) call: esbuild keeps every member of a namespace
 // object it bundles, ~50 KB for these, e.g. util's 64-bit hash and its `long` dependency.
-/** tfjs-core's `fused` ops (shadowing ops.js's), reduced to those asset/conv-network.ts runs. */
+/** tfjs-core's `fused` ops (shadowing ops.js's), reduced to those classifier/forward/conv.ts runs. */
 export const fused = { conv2d: fusedConv2d, matMul: fusedMatMul };
 /** tfjs-core's `util`, reduced to what the bundled wasm backend calls. */
 export const util = { assert, bytesPerElement, fetch: platformFetch, inferFromImplicitShape, now, sizeFromShape };

@@ -1,5 +1,5 @@
 /**
- * The pieces that start a tfjs wasm backend inside a Worker (runtime.ts puts them together).
+ * The pieces that start a tfjs wasm backend inside a Worker (shared-backend.ts puts them together).
  *
  * tfjs' own initialiser cannot work here: it compiles the binary from fetched bytes, which Workers
  * forbid ("Wasm code generation disallowed by embedder"), and with a platform fetch it never

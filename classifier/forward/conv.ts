@@ -5,9 +5,9 @@
  * served graph has no normalisation op.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { IMAGE_SIZE, type LayerSpec } from './architecture.ts';
-import { dequantize, type ModelAsset } from './format.ts';
-import { expectPixels, type Network } from './predictor.ts';
+import { IMAGE_SIZE, type LayerSpec } from '../architecture.ts';
+import { dequantize, type ModelAsset } from '../asset-format.ts';
+import { expectPixels, type Network } from './network.ts';
 
 /** A layer with its weights resident on the backend, as one step of the forward pass. */
 type Step = (x: tf.Tensor) => tf.Tensor;

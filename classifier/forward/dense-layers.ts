@@ -1,10 +1,10 @@
 /**
  * The dense layers of an MLP asset: as float32 arrays, and uploaded once to the active tfjs backend
- * as the resident weights both dense forward passes (kernel-network.ts, wasm-network.ts) compute with.
+ * as the resident weights both dense forward passes (dense-any-backend.ts, dense-wasm-exports.ts) compute with.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Activation, LayerSpec } from './architecture.ts';
-import { dequantize, type ModelAsset, type StoredTensor } from './format.ts';
+import type { Activation, LayerSpec } from '../architecture.ts';
+import { dequantize, type ModelAsset, type StoredTensor } from '../asset-format.ts';
 
 /**
  * One dense layer as float32 arrays. The weight from input i to unit u is

@@ -8,14 +8,14 @@
  * (for batches up to RESIDENT_IMAGES); a prediction writes the pixels into the wasm heap, calls the
  * fused matMul export per layer (the same XNNPACK operator the kernel function would run, cached by
  * tfjs on the weights' tensor id) and the softmax export, and copies the probabilities out once. Same kernels, same weights, same batch
- * sizes: the results are bit-identical to kernel-network.ts on the same binary.
+ * sizes: the results are bit-identical to dense-any-backend.ts on the same binary.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CppDType, FusableActivation } from '@tensorflow/tfjs-backend-wasm/dist/kernels/types.js';
-import { PIXELS_PER_IMAGE } from './architecture.ts';
+import { PIXELS_PER_IMAGE } from '../architecture.ts';
 import { denseLayers, disposeDenseLayers, type DenseLayer, type ResidentDenseLayer } from './dense-layers.ts';
-import type { ModelAsset } from './format.ts';
-import { expectPixels, type Network } from './predictor.ts';
+import type { ModelAsset } from '../asset-format.ts';
+import { expectPixels, type Network } from './network.ts';
 
 /** tfjs' C entry points (tfjs-backend-wasm/src/cc/kernels), as the instance exports them. */
 interface Exports {

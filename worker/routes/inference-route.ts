@@ -3,7 +3,7 @@
  * limit, sizing a batch and running it as a single predict call.
  */
 import type { Context } from 'hono';
-import { PIXELS_PER_IMAGE } from '../../asset/architecture.ts';
+import { PIXELS_PER_IMAGE } from '../../classifier/architecture.ts';
 import { limitsOf, type AppEnv } from '../env.ts';
 import { readBody } from '../http/body.ts';
 import { badRequest, contentTooLarge, notFound } from '../http/problem.ts';

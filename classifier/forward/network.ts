@@ -2,7 +2,7 @@
  * What every forward pass of a model asset offers (the dense one on any tfjs backend, the direct
  * one on tfjs' wasm binary, the convolutional one), and the input check they share.
  */
-import { PIXELS_PER_IMAGE } from './architecture.ts';
+import { PIXELS_PER_IMAGE } from '../architecture.ts';
 
 /** A model with its weights resident on a backend, ready for repeated predictions. */
 export interface Network {

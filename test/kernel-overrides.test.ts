@@ -1,6 +1,6 @@
 /**
- * The wasm reductions of train/kernels/column-reduce.ts against the reference `cpu` backend, and
- * the cases that stay with the stock kernels. The native convnet kernels: native-kernels.test.ts.
+ * The wasm reductions of train/kernel-overrides/column-reduce.ts against the reference `cpu` backend, and
+ * the cases that stay with the stock kernels. The native convnet kernels: native-blas.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -8,7 +8,7 @@
  *   Conv2DBackpropFilter at all, and its convolutions, pooling gradients and the batch-norm passes
  *   run several times slower than the addon.
  *
- * test/train-kernels.test.ts and test/native-kernels.test.ts check them against `cpu`.
+ * test/kernel-overrides.test.ts and test/native-blas.test.ts check them against `cpu`.
  */
 import { nativeKernels } from '../native/addon.ts';
 import { columnMean, columnSum } from './column-reduce.ts';

@@ -1,13 +1,13 @@
 /**
  * The dense forward pass through tfjs' kernel functions, on whichever backend is active (the build's
- * `cpu` fallback, the bench's baselines). On tfjs' wasm binary, wasm-network.ts computes the same
+ * `cpu` fallback, the bench's baselines). On tfjs' wasm binary, dense-wasm-exports.ts computes the same
  * graph without the kernel functions' per-call work.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { PIXELS_PER_IMAGE } from './architecture.ts';
+import { PIXELS_PER_IMAGE } from '../architecture.ts';
 import { disposeDenseLayers, uploadDenseLayers } from './dense-layers.ts';
-import type { ModelAsset } from './format.ts';
-import { expectPixels, type Network } from './predictor.ts';
+import type { ModelAsset } from '../asset-format.ts';
+import { expectPixels, type Network } from './network.ts';
 
 /** A kernel of one backend, called directly: no op-level checks, reshapes, tape or engine tracking. */
 type BoundKernel = (inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) => tf.TensorInfo;

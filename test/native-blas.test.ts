@@ -1,5 +1,5 @@
 /**
- * The native OpenBLAS kernels (train/kernels/native.ts, the convnet's training path) against the
+ * The native OpenBLAS kernels (train/kernel-overrides/native.ts, the convnet's training path) against the
  * reference `cpu` backend: convolutions forward and backward, matrix products in every transpose
  * combination, with the fused bias and relu, max-pool gradients, and the shapes that decline to the
  * wasm kernels underneath.
@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../train/backend.ts';
 import { ChannelBatchNorm } from '../train/batch-norm.ts';
-import { registerNativeKernels } from '../train/kernels/index.ts';
+import { registerNativeKernels } from '../train/kernel-overrides/index.ts';
 import { convGradients, expectClose, on, poolGradient, randomValues } from './kernel-cases.ts';
 
 beforeAll(async () => {

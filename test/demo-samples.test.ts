@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FASHION_MNIST_LABELS } from '../../asset/labels.ts';
-import { SAMPLES } from '../../worker/demo/samples.ts';
-import { PROJECT_ROOT } from '../../harness/worker/bundle.ts';
-import { testImages } from '../../harness/dataset.ts';
+import { FASHION_MNIST_LABELS } from '../classifier/labels.ts';
+import { SAMPLES } from '../worker/demo/samples.ts';
+import { PROJECT_ROOT } from '../harness/worker/bundle.ts';
+import { testImages } from '../harness/dataset.ts';
 
 const dataset = testImages(Math.max(...SAMPLES.map((sample) => sample.index)) + 1);
 const bytesOf = (base64: string): Uint8Array => new Uint8Array(Buffer.from(base64, 'base64'));

@@ -3,7 +3,7 @@
 //
 // Why: on the wasm backend the convolutions and their gradients run at 3-5 GMAC/s (XNNPACK at
 // 128-bit SIMD without FMA, plus im2col in JS); OpenBLAS on the same core runs the same products
-// several times faster. train/native/addon.ts builds and loads this file; train/kernels/native.ts
+// several times faster. train/native/addon.ts builds and loads this file; train/kernel-overrides/native.ts
 // registers the kernels that call it. Every function takes Float32Array views and writes its
 // output in place; the views must be taken after the last allocation on the wasm heap.
 #include <node_api.h>
@@ -17,7 +17,7 @@
 
 namespace {
 
-// Convolution geometry as train/kernels/native.ts packs it (NHWC, dilation 1).
+// Convolution geometry as train/kernel-overrides/native.ts packs it (NHWC, dilation 1).
 struct Geometry {
   int32_t batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels;
   int32_t filterHeight, filterWidth, strideHeight, strideWidth, padTop, padLeft;

@@ -3,7 +3,7 @@
  * (train/native/) on the backend's own heap: convnet training spends most of its time in these
  * products, which run several times faster there than in XNNPACK at 128-bit wasm SIMD. Shapes
  * they do not cover (NCHW, dilation, batched products, other activations) decline to the kernel
- * registered before them. test/train-kernels.test.ts checks them against `cpu`.
+ * registered before them. test/kernel-overrides.test.ts checks them against `cpu`.
  */
 import { backend_util, util, type TensorInfo } from '@tensorflow/tfjs';
 import { BATCH_NORM_KERNELS } from '../batch-norm-step.ts';

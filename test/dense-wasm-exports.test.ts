@@ -1,15 +1,15 @@
 /**
- * The direct wasm path (asset/wasm-network.ts) against tfjs' kernel functions on the same wasm
- * binary (asset/kernel-network.ts): bit for bit, across batch sizes, buffer reuse and heap growth.
+ * The direct wasm path (classifier/forward/dense-wasm-exports.ts) against tfjs' kernel functions on the same wasm
+ * binary (classifier/forward/dense-any-backend.ts): bit for bit, across batch sizes, buffer reuse and heap growth.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PIXELS_PER_IMAGE, seedMlp } from '../asset/architecture.ts';
-import { quantizeInt8, type ModelAsset, type StoredTensor } from '../asset/format.ts';
-import { FASHION_MNIST_LABELS } from '../asset/labels.ts';
-import { createKernelNetwork } from '../asset/kernel-network.ts';
-import { createNetwork } from '../asset/network.ts';
-import { createWasmNetwork, isWasmBackend } from '../asset/wasm-network.ts';
+import { PIXELS_PER_IMAGE, seedMlp } from '../classifier/architecture.ts';
+import { quantizeInt8, type ModelAsset, type StoredTensor } from '../classifier/asset-format.ts';
+import { FASHION_MNIST_LABELS } from '../classifier/labels.ts';
+import { createKernelNetwork } from '../classifier/forward/dense-any-backend.ts';
+import { createNetwork } from '../classifier/forward/create-network.ts';
+import { createWasmNetwork, isWasmBackend } from '../classifier/forward/dense-wasm-exports.ts';
 import { useBackend } from '../train/backend.ts';
 import { createRandom } from '../train/random.ts';
 
