@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Source folders whose code decides the asset's bytes. */
-const CODE_DIRS = ['train', 'asset'];
+const CODE_DIRS = ['train', 'classifier'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
