@@ -11,7 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startWorker } from '../harness/worker/start-worker.ts';
-import { PROJECT_ROOT } from '../harness/worker/bundle.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { withCpuMeter } from './process-cpu.ts';
 import { median, round } from './stats.ts';
 

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { launchChromium } from '../harness/browser/chromium.ts';
 import { recordNetwork } from '../harness/browser/network.ts';
 import { garmentPhoto } from '../harness/browser/photos.ts';
-import { PROJECT_ROOT } from '../harness/worker/bundle.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { testImages } from '../harness/dataset.ts';
 import { startWorker } from '../harness/worker/start-worker.ts';
 import { currentLoad, machineInfo } from './machine.ts';

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../harness/worker/bundle.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 
 /** What the figures depend on. */
 export interface MachineInfo {

@@ -13,7 +13,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROJECT_ROOT } from '../harness/worker/bundle.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { benchBundle } from './bundle.ts';
 import { benchFirstRequest, benchPhases, benchStartup } from './cold-start.ts';
 import { benchCompute } from './compute.ts';

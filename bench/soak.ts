@@ -26,7 +26,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
-import { PROJECT_ROOT } from '../harness/worker/bundle.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { testImages } from '../harness/dataset.ts';
 import { startWorker, type WorkerUnderTest } from '../harness/worker/start-worker.ts';
 import { answerProblem, heavyRequests, hostileRequest, imagePool, requestInit, type HostileRequest, type ImagePool } from '../harness/hostile.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cardPaths } from '../train/build.ts';
 import type { ModelCard } from '../train/model-card.ts';
-import { PROJECT_ROOT } from '../harness/worker/bundle.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { median, round } from './stats.ts';
 
 /** test/model.test.ts' floor for test accuracy; applied per epoch to validation accuracy. */

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { encodeWebp, garmentPhoto } from '../harness/image/webp-fixtures.ts';
-import { PROJECT_ROOT } from '../harness/worker/bundle.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { startWorker } from '../harness/worker/start-worker.ts';
 import { currentLoad, machineInfo } from './machine.ts';
 import { withCpuMeter } from './process-cpu.ts';

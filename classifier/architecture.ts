@@ -2,6 +2,7 @@
  * Network architectures as data, so the asset can say what it holds and any reader can rebuild
  * the forward pass without knowing how it was trained.
  */
+import { CLASS_COUNT } from './labels.ts';
 
 /** Activation applied after a dense or convolution layer. */
 export type Activation = 'relu' | 'softmax' | 'linear';
@@ -38,7 +39,7 @@ export const IMAGE_SIZE = 28;
 export const PIXELS_PER_IMAGE = IMAGE_SIZE * IMAGE_SIZE;
 
 /** The seed network: Flatten(28x28) -> Dense(128, relu) -> Dense(10, softmax). */
-export function seedMlp(hiddenUnits = 128, classes = 10): Architecture {
+export function seedMlp(hiddenUnits = 128, classes = CLASS_COUNT): Architecture {
   return {
     kind: 'mlp',
     inputShape: [IMAGE_SIZE, IMAGE_SIZE],
@@ -57,7 +58,7 @@ export function seedMlp(hiddenUnits = 128, classes = 10): Architecture {
  * epochs, the earlier two-convolution net with a dense layer of 64 (105,866 parameters) reached
  * 91.6-92.0%, this one with a dense layer of 64 92.3-92.4%, and with 128 92.7%.
  */
-export function smallCnn(classes = 10): Architecture {
+export function smallCnn(classes = CLASS_COUNT): Architecture {
   const convolution = (filters: number, weights: string): LayerSpec => ({ type: 'conv2d', filters, kernelSize: 3, padding: 'same', activation: 'relu', weights, batchNorm: true });
   const pool: LayerSpec = { type: 'maxPool2d', poolSize: 2, padding: 'valid' };
   return {

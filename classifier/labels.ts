@@ -11,3 +11,6 @@ export const FASHION_MNIST_LABELS: readonly string[] = [
   'Bag',
   'Ankle boot',
 ];
+
+/** Number of classes: every classifier's output units, every label's bound. */
+export const CLASS_COUNT = FASHION_MNIST_LABELS.length;

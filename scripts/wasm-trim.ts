@@ -14,18 +14,18 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KernelBackend } from '@tensorflow/tfjs-core';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { WASM_KERNELS } from '../worker/runtime/kernels.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** tfjs' SIMD binary, the one input. */
-export const SIMD_SOURCE = join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm');
+export const SIMD_SOURCE = join(PROJECT_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm');
 
 /**
  * Where the trimmed binary goes; worker/runtime/wasm-binary.ts imports it. Same file name as the
  * source, which the runtime reports as the binary it runs.
  */
-export const TRIMMED_OUTPUT = join(ROOT, 'dist/wasm/tfjs-backend-wasm-simd.wasm');
+export const TRIMMED_OUTPUT = join(PROJECT_ROOT, 'dist/wasm/tfjs-backend-wasm-simd.wasm');
 
 /**
  * The wasm exports the Worker's kernels call: each kernel's setup function run against a stub

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FASHION_MNIST_LABELS } from '../classifier/labels.ts';
 import { SAMPLES } from '../worker/demo/samples.ts';
-import { PROJECT_ROOT } from '../harness/worker/bundle.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { testImages } from '../harness/dataset.ts';
 
 const dataset = testImages(Math.max(...SAMPLES.map((sample) => sample.index)) + 1);

@@ -5,10 +5,9 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import { PROJECT_ROOT } from '../project-root.ts';
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Source folders whose code decides the asset's bytes. */
 const CODE_DIRS = ['train', 'classifier'];
 
@@ -28,8 +27,8 @@ function tfjsVersion(): string {
 export function buildKey(inputs: Record<string, unknown>): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ ...inputs, tfjs: tfjsVersion() }));
-  for (const file of CODE_DIRS.flatMap((dir) => sourceFiles(join(projectRoot, dir)))) {
-    hash.update(relative(projectRoot, file));
+  for (const file of CODE_DIRS.flatMap((dir) => sourceFiles(join(PROJECT_ROOT, dir)))) {
+    hash.update(relative(PROJECT_ROOT, file));
     hash.update(readFileSync(file));
   }
   return hash.digest('hex');

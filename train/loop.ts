@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PIXELS_PER_IMAGE } from '../classifier/architecture.ts';
+import { CLASS_COUNT } from '../classifier/labels.ts';
 import { writeImage, type Augmentation } from './augment.ts';
 import type { ImageSet } from './data/index.ts';
 import { createRandom, shuffledIndices } from './random.ts';
@@ -60,8 +61,6 @@ export interface TrainingResult {
   bestEpoch: number;
 }
 
-const CLASSES = 10;
-
 /**
  * Copies the images at `indices` into `pixels`, scaled to [0, 1] (augmented if asked), and the
  * labels into `targets`: one-hot, or smoothed by `labelSmoothing`.
@@ -75,10 +74,10 @@ function fillBatch(
   random?: () => number,
   labelSmoothing = 0,
 ): void {
-  targets.fill(labelSmoothing / CLASSES);
+  targets.fill(labelSmoothing / CLASS_COUNT);
   for (let row = 0; row < indices.length; row++) {
     writeImage(set.images, indices[row]!, pixels, row * PIXELS_PER_IMAGE, augmentation, random);
-    targets[row * CLASSES + set.labels[indices[row]!]!] = 1 - labelSmoothing + labelSmoothing / CLASSES;
+    targets[row * CLASS_COUNT + set.labels[indices[row]!]!] = 1 - labelSmoothing + labelSmoothing / CLASS_COUNT;
   }
 }
 
@@ -95,7 +94,7 @@ function learningRateAt(config: TrainingConfig, epoch: number, step: number, tot
 export function accuracyOn(model: tf.LayersModel, set: ImageSet, indices: Uint32Array, batchSize = 1000): number {
   let correct = 0;
   const pixels = new Float32Array(batchSize * PIXELS_PER_IMAGE);
-  const targets = new Float32Array(batchSize * CLASSES);
+  const targets = new Float32Array(batchSize * CLASS_COUNT);
   for (let start = 0; start < indices.length; start += batchSize) {
     const chunk = indices.subarray(start, start + batchSize);
     fillBatch(set, chunk, pixels, targets);
@@ -126,7 +125,7 @@ export function trainModel(model: tf.LayersModel, set: ImageSet, config: Trainin
   const { batchSize } = config;
   const batches = Math.floor(training.length / batchSize);
   const pixels = new Float32Array(batchSize * PIXELS_PER_IMAGE);
-  const targets = new Float32Array(batchSize * CLASSES);
+  const targets = new Float32Array(batchSize * CLASS_COUNT);
   const history: EpochReport[] = [];
   const inputShape = inputShapeOf(model);
   let best = { epoch: 0, accuracy: -1, weights: [] as tf.Tensor[] };
@@ -145,7 +144,7 @@ export function trainModel(model: tf.LayersModel, set: ImageSet, config: Trainin
       (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(config, epoch, (epoch - 1) * batches + b, config.epochs * batches);
       tf.tidy(() => {
         const x = tf.tensor(pixels, [batchSize, ...inputShape]);
-        const y = tf.tensor2d(targets, [batchSize, CLASSES]);
+        const y = tf.tensor2d(targets, [batchSize, CLASS_COUNT]);
         const loss = optimizer.minimize(() => {
           const probabilities = model.apply(x, { training: true }) as tf.Tensor2D;
           hits.push(tf.keep(tf.sum(tf.cast(tf.equal(probabilities.argMax(1), y.argMax(1)), 'float32'))));

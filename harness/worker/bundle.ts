@@ -13,12 +13,10 @@ import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Json } from 'miniflare';
+import { PROJECT_ROOT } from '../../project-root.ts';
 
-/** Absolute path of the repository root. */
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE_DIR = join(PROJECT_ROOT, '.cache', 'worker-bundles');
 /**
  * Inputs of every bundle that esbuild's metafile does not list: the modules wrangler copies as they

@@ -10,7 +10,7 @@ import jpeg from 'jpeg-js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAsset } from '../../classifier/asset-format.ts';
-import { PROJECT_ROOT } from '../../harness/worker/bundle.ts';
+import { PROJECT_ROOT } from '../../project-root.ts';
 import { testImages, toPng, type Bytes } from '../../harness/dataset.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
 import { launchChromium } from '../../harness/browser/chromium.ts';

@@ -8,7 +8,7 @@ import jpeg from 'jpeg-js';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_LABELS } from '../../classifier/labels.ts';
-import { PROJECT_ROOT } from '../../harness/worker/bundle.ts';
+import { PROJECT_ROOT } from '../../project-root.ts';
 import { testImages, toPng, type Bytes } from '../../harness/dataset.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
 import { launchChromium, serveDirectory, type StaticSite } from '../../harness/browser/chromium.ts';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../harness/worker/bundle.ts';
+import { PROJECT_ROOT } from '../../project-root.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
 
 const SOURCE = readFileSync(join(PROJECT_ROOT, 'worker', 'client', 'client.js'), 'utf8');

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeAsset } from '../../classifier/asset-format.ts';
-import { PROJECT_ROOT } from '../../harness/worker/bundle.ts';
+import { PROJECT_ROOT } from '../../project-root.ts';
 import { testImages, type Bytes } from '../../harness/dataset.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
 import { APP_PROBE, runtimeOf } from '../../harness/worker/probe.ts';

@@ -11,7 +11,7 @@ import { decodeAsset, type ModelAsset } from '../../classifier/asset-format.ts';
 import { createNetwork } from '../../classifier/forward/create-network.ts';
 import { onceUntilSuccess } from '../../worker/runtime/once.ts';
 import { SIMD_SOURCE, trimWasm, usedKernelExports } from '../../scripts/wasm-trim.ts';
-import { PROJECT_ROOT } from '../../harness/worker/bundle.ts';
+import { PROJECT_ROOT } from '../../project-root.ts';
 import { useNodeWasm } from './fixtures/node-wasm.ts';
 import { simdFingerprint } from './fixtures/simd-fingerprint.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';

@@ -4,14 +4,9 @@
  * so a damaged file is reported as "truncated" or "wrong magic" rather than only failing the
  * digest check later, which would not say what is wrong.
  */
+import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../classifier/architecture.ts';
+import { CLASS_COUNT } from '../../classifier/labels.ts';
 import { fileError } from './errors.ts';
-
-/** Width and height of every image, in pixels. */
-export const IMAGE_SIDE = 28;
-/** Bytes per image: one unsigned byte per pixel, row-major, 0 = background. */
-export const PIXELS_PER_IMAGE = IMAGE_SIDE * IMAGE_SIDE;
-/** Fashion-MNIST has ten classes, so labels lie in 0..9. */
-const CLASS_COUNT = 10;
 
 /** What one IDX file must hold: `count` 28x28 images, or `count` labels. */
 export interface IdxShape {
@@ -70,8 +65,8 @@ export function parseIdx(bytes: Uint8Array, shape: IdxShape, path: string): Uint
   if (shape.kind === 'images') {
     const rows = view.getUint32(8);
     const columns = view.getUint32(12);
-    if (rows !== IMAGE_SIDE || columns !== IMAGE_SIDE) {
-      throw fileError(path, `images are ${rows}x${columns} pixels, expected ${IMAGE_SIDE}x${IMAGE_SIDE}`);
+    if (rows !== IMAGE_SIZE || columns !== IMAGE_SIZE) {
+      throw fileError(path, `images are ${rows}x${columns} pixels, expected ${IMAGE_SIZE}x${IMAGE_SIZE}`);
     }
   }
   if (bytes.length < expectedLength) throw truncated();

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../../project-root.ts';
 
 /** The addon's functions; arrays are views of the tfjs wasm heap, outputs are written in place. */
 export interface NativeKernels {
@@ -61,7 +62,7 @@ export class NativeBuildError extends Error {}
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SOURCE = join(HERE, 'blas.cc');
-const OUT_DIR = join(HERE, '../../.cache/native');
+const OUT_DIR = join(PROJECT_ROOT, '.cache/native');
 
 /** Compiler and linker flags for OpenBLAS: pkg-config's when it knows the library, else Debian's paths. */
 function openBlasFlags(): string[] {

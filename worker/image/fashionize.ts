@@ -9,14 +9,12 @@
  * sharpening step (measured on upscaled test set images: a mild unsharp mask gained under 1 grey
  * level of mean error on soft-edged ones and lost more on sharp-edged ones).
  */
+import { IMAGE_SIZE } from '../../classifier/architecture.ts';
 import type { GrayImage } from './gray.ts';
 import { fitBackground } from './preprocess/background.ts';
 import { binToWorkingSize } from './preprocess/bin.ts';
 import { resizeArea } from './preprocess/resize.ts';
 import { findGarment } from './preprocess/segment.ts';
-
-/** Side of a Fashion-MNIST image. */
-const SIZE = 28;
 
 /** Corner luma below this means a dark background: the data set's own convention. */
 const LIGHT_BACKGROUND = 128;
@@ -30,28 +28,28 @@ const LIGHT_BACKGROUND = 128;
  */
 export function fashionize(image: GrayImage): Float32Array {
   const { width, height, data } = image;
-  if (width === SIZE && height === SIZE && medianCorner(data) < LIGHT_BACKGROUND && !isUniform(data)) return Float32Array.from(data);
+  if (width === IMAGE_SIZE && height === IMAGE_SIZE && medianCorner(data) < LIGHT_BACKGROUND && !isUniform(data)) return Float32Array.from(data);
 
   const { image: working } = binToWorkingSize(image);
   const { box, contrast, peak } = findGarment(working, fitBackground(working));
-  const scale = SIZE / Math.max(box.width, box.height);
+  const scale = IMAGE_SIZE / Math.max(box.width, box.height);
   const targetWidth = Math.max(1, Math.round(box.width * scale));
   const targetHeight = Math.max(1, Math.round(box.height * scale));
   // The data set puts the odd spare pixel before the object (measured on its test set), so round up.
-  const left = Math.ceil((SIZE - targetWidth) / 2);
-  const top = Math.ceil((SIZE - targetHeight) / 2);
+  const left = Math.ceil((IMAGE_SIZE - targetWidth) / 2);
+  const top = Math.ceil((IMAGE_SIZE - targetHeight) / 2);
   const resized = resizeArea(contrast, working.width, box, targetWidth, targetHeight);
   const gain = 255 / peak; // the garment found has contrast, so peak > 0
-  const out = new Float32Array(SIZE * SIZE);
+  const out = new Float32Array(IMAGE_SIZE * IMAGE_SIZE);
   for (let y = 0; y < targetHeight; y++) {
-    for (let x = 0; x < targetWidth; x++) out[(top + y) * SIZE + left + x] = Math.min(255, Math.round(resized[y * targetWidth + x]! * gain));
+    for (let x = 0; x < targetWidth; x++) out[(top + y) * IMAGE_SIZE + left + x] = Math.min(255, Math.round(resized[y * targetWidth + x]! * gain));
   }
   return out;
 }
 
 /** The median of the four corner pixels (the upper of the middle two). */
 function medianCorner(data: Uint8Array): number {
-  const corners = [data[0]!, data[SIZE - 1]!, data[SIZE * (SIZE - 1)]!, data[SIZE * SIZE - 1]!].sort((a, b) => a - b);
+  const corners = [data[0]!, data[IMAGE_SIZE - 1]!, data[IMAGE_SIZE * (IMAGE_SIZE - 1)]!, data[IMAGE_SIZE * IMAGE_SIZE - 1]!].sort((a, b) => a - b);
   return corners[2]!;
 }
 
