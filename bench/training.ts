@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cardPaths } from '../train/build.ts';
+import { cardPaths } from '../train/outputs.ts';
 import type { ModelCard } from '../train/model-card.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { median, round } from './stats.ts';

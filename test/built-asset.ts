@@ -1,7 +1,7 @@
 /** A built model asset and its model card, as `npm run build:model` wrote them. */
 import { readFileSync } from 'node:fs';
 import { decodeAsset, type ModelAsset } from '../classifier/asset-format.ts';
-import { cardPaths } from '../train/build.ts';
+import { cardPaths } from '../train/outputs.ts';
 import type { ModelCard } from '../train/model-card.ts';
 
 /** Decodes the asset at `path` (verifying its digest) and reads the card next to it. */

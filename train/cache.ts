@@ -34,9 +34,14 @@ export function buildKey(inputs: Record<string, unknown>): string {
   return hash.digest('hex');
 }
 
+/** SHA-256 hex of `bytes`: for an asset, the digest `sha256sum` prints and clients see. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 /** SHA-256 hex of a file's bytes. */
 export function fileSha256(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  return sha256Hex(readFileSync(path));
 }
 
 /**
