@@ -6,11 +6,12 @@ import { Hono, type Context } from 'hono';
 import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../classifier/architecture.ts';
 import type { AppEnv } from '../env.ts';
 import { requireMediaType } from '../http/body.ts';
-import { copyImage, parseJson, requireObject } from '../http/json.ts';
+import { parseJson, requireObject } from '../http/json.ts';
 import { badRequest } from '../http/problem.ts';
 import { measure, measureAsync } from '../http/timing.ts';
 import { encodeGrayPng } from '../image/encode-png.ts';
 import { IMAGE_MEDIA_TYPES, imageToPixels, loadImageDecoders, type ImageMediaType } from '../image/index.ts';
+import { copyImage } from '../image/json-pixels.ts';
 import { imageOptionsOf, infer, readRequestBody, requireModel } from './inference-route.ts';
 
 /** Request media types, in the order the OpenAPI document and 415 details list them. */

@@ -6,10 +6,11 @@ import { Hono } from 'hono';
 import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../classifier/architecture.ts';
 import type { AppEnv } from '../env.ts';
 import { requireMediaType } from '../http/body.ts';
-import { copyImage, describe, isObject, parseJson, requireObject } from '../http/json.ts';
+import { describe, isObject, parseJson, requireObject } from '../http/json.ts';
 import { badRequest, Problem } from '../http/problem.ts';
 import { measureAsync } from '../http/timing.ts';
 import { imageToPixels, loadImageDecoders, type ImageOptions } from '../image/index.ts';
+import { copyImage } from '../image/json-pixels.ts';
 import { batchBuffer, imageOptionsOf, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './inference-route.ts';
 
 const SIGNATURE = 'serving_default';
