@@ -1,8 +1,10 @@
 /**
  * wrangler.toml's [build] command (run by `wrangler deploy`, `wrangler dev`, `wrangler check
- * startup` and the test harness's dry-run builds): writes the trimmed tfjs wasm binary
- * (wasm-trim.ts) unless the one on disk was made from the same inputs.
+ * startup` and the test harness's dry-run builds): checks that the model is built
+ * (require-model.ts), then writes the trimmed tfjs wasm binary (wasm-trim.ts) unless the one on
+ * disk was made from the same inputs.
  */
+import './require-model.ts';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -46,5 +46,29 @@ describe('the build CLI (real data, real training)', () => {
     );
     expect(failure?.code).toBe(2);
     expect(failure?.stderr).toContain('--epochs must be a positive integer, got "many"');
+  });
+
+  it.each([
+    [['--validation-size', '60000'], '--validation-size must be from 1 to 59,936 (the 60,000 training images less one batch of 64), got 60000'],
+    [['--arch', 'cnn', '--validation-size', '59900'], '--validation-size must be from 1 to 59,872 (the 60,000 training images less one batch of 128), got 59900'],
+    [['--batch-size', '60000'], '--batch-size must be from 1 to 59,999 (the 60,000 training images less at least one for validation), got 60000'],
+    [['--seed', '4294967296'], '--seed must be from 1 to 4,294,967,295 (the random generator keeps 32 bits), got 4294967296'],
+  ])('refuses %j with the allowed range before reading the data', async (args, message) => {
+    const out = join(dir, 'refused', 'model.bin');
+    const failure = await cli(...args, '--out', out).then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr).toContain(`error: ${message}\nRun with --help for usage.`);
+    expect(failure?.stdout).toBe('');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('prints help with the defaults the parser uses, and the presets\' own', async () => {
+    const { stdout } = await cli('--help');
+    expect(stdout).toMatch(/--epochs N +training epochs \(default 20; cnn: 14\)/);
+    expect(stdout).toMatch(/--batch-size N +mini-batch size \(default 64; cnn: 128\)/);
+    expect(stdout).toMatch(/--out PATH +asset path \(default models\/fashion-mnist-mlp.bin; cnn: models\/fashion-mnist-cnn.bin\)/);
   });
 });

@@ -13,6 +13,8 @@ export const ARCH_NAMES: readonly ArchName[] = ['mlp', 'cnn'];
 export interface Preset {
   /** Asset name: what the Worker serves it as. */
   name: string;
+  /** What it is, for --help. */
+  summary: string;
   architecture: Architecture;
   /** Default asset path. */
   out: string;
@@ -22,9 +24,10 @@ export interface Preset {
 
 /** The seed MLP (the Worker's default model) and the small convnet. */
 export const PRESETS: Record<ArchName, Preset> = {
-  mlp: { name: 'fashion-mnist', architecture: seedMlp(), out: 'models/fashion-mnist-mlp.bin', training: {} },
+  mlp: { name: 'fashion-mnist', summary: 'Flatten(28x28) -> Dense(128, relu) -> Dense(10, softmax), served by default', architecture: seedMlp(), out: 'models/fashion-mnist-mlp.bin', training: {} },
   cnn: {
     name: 'fashion-mnist-cnn',
+    summary: 'the small convnet; its training kernels need g++ and OpenBLAS',
     architecture: smallCnn(),
     out: 'models/fashion-mnist-cnn.bin',
     // Shifts of 1 px, no flips: Fashion-MNIST's shoes all point left, and with shifts of 2 px plus

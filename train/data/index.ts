@@ -45,9 +45,9 @@ export interface LoadOptions {
 }
 
 /** Where the Debian package dataset-fashion-mnist installs the four .gz files. */
-const SYSTEM_DATA_DIR = '/usr/share/datasets/fashion-mnist';
+export const SYSTEM_DATA_DIR = '/usr/share/datasets/fashion-mnist';
 /** Project-local directory (relative to the working directory); downloads are saved here. */
-const LOCAL_DATA_DIR = 'data/fashion-mnist';
+export const LOCAL_DATA_DIR = 'data/fashion-mnist';
 
 /** One DataError listing, per directory, what is missing and why nowhere else was tried. */
 function notFound(searched: DirectoryContents[], why: string): DataError {
