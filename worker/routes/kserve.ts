@@ -11,6 +11,7 @@ import { limitsOf, type AppEnv } from '../env.ts';
 import { Problem } from '../http/problem.ts';
 import { measureAsync } from '../http/timing.ts';
 import { API_VERSION } from '../openapi.ts';
+import { V2_EXTENSIONS, V2_SERVER_NAME } from '../protocol/v2-server.ts';
 import { modelNames, type ServedModel } from '../inference/models.ts';
 import { declaredHeaderLength } from '../protocol/binary-tensors.ts';
 import { INPUT_DATATYPES } from '../protocol/datatypes.ts';
@@ -19,9 +20,6 @@ import { decodeInferRequest } from '../protocol/v2-request.ts';
 import { inferResponse } from '../protocol/v2-response.ts';
 import { requireVersion, versionsOf } from '../protocol/versions.ts';
 import { batchBuffer, imageOptionsOf, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './model.ts';
-
-/** The protocol extensions this server implements, as Triton names them in its server metadata. */
-export const V2_EXTENSIONS = ['binary_tensor_data', 'classification'] as const;
 
 const MODEL_PATHS = ['/v2/models/:name', '/v2/models/:name/versions/:version'] as const;
 
@@ -59,7 +57,7 @@ const inputMetadata = {
 
 /** Routes of the v2 protocol. */
 export const kserve = new Hono<AppEnv>()
-  .get('/v2', (c) => c.json({ name: 'fashion-mnist-edge', version: API_VERSION, extensions: V2_EXTENSIONS }))
+  .get('/v2', (c) => c.json({ name: V2_SERVER_NAME, version: API_VERSION, extensions: V2_EXTENSIONS }))
   .get('/v2/health/live', (c) => c.json({ live: true }))
   .get('/v2/health/ready', async (c) => {
     await Promise.all(modelNames().map(readyModel));
