@@ -34,8 +34,12 @@ async function answer(inner: FetchHandler, request: Request, env: Env, ctx: Exec
   const allowed = cors.allowOrigin(origin);
   const headers = response.headers;
   // TF Serving and Triton clients read bodies as sent (the asyncio Triton client asks for gzip and
-  // then parses the bytes as they are); no-transform keeps workerd and Cloudflare's edge from compressing.
-  if (protocol) headers.set('Cache-Control', 'no-transform');
+  // then parses the bytes as they are): no-transform keeps Cloudflare's edge from compressing, and an
+  // explicit identity encoding keeps workerd (which ignores no-transform, measured) from gzipping.
+  if (protocol) {
+    headers.set('Cache-Control', 'no-transform');
+    headers.set('Content-Encoding', 'identity');
+  }
   cors.decorate(headers, allowed);
   headers.set('Server-Timing', timing.header());
   // Pages that may read the response may also see its timings in the Resource Timing API.
