@@ -404,7 +404,8 @@ function shapeProblem(endpoint: Endpoint, body: unknown, images: number | undefi
     return (document.model as { name?: unknown } | undefined)?.name === MODEL ? undefined : 'classify answer does not name the model';
   }
   if (endpoint === 'predict') {
-    const rows = document.predictions;
+    // Row-format requests are answered with "predictions", columnar ones with "outputs" (api_rest.md).
+    const rows = document.predictions ?? document.outputs;
     const well = Array.isArray(rows) && rows.length > 0 && rows.length <= MAX_BATCH && rows.every(isProbabilityRow);
     return well && (images === undefined || rows.length === images) ? undefined : 'predict answer is not N rows of 10 probabilities';
   }

@@ -10,6 +10,7 @@ import type { AppEnv } from './env.ts';
 import { noRouteProblem } from './http/allowed-methods.ts';
 import { internalError, Problem, problemResponse } from './http/problem.ts';
 import { openApiDocument } from './openapi.ts';
+import { isProtocolPath } from './protocol/paths.ts';
 import { classify } from './routes/classify.ts';
 import { client } from './routes/client.ts';
 import { demo } from './routes/demo.ts';
@@ -26,9 +27,12 @@ app.route('/', kserve);
 app.get('/openapi.json', (c) => c.json(openApiDocument));
 
 const noRoute = noRouteProblem(app);
-app.notFound((c) => problemResponse(noRoute(c.req.method, c.req.path)));
+app.notFound((c) => problemResponse(noRoute(c.req.method, c.req.path), isProtocolPath(c.req.path)));
 
-app.onError((error) => (error instanceof Problem ? problemResponse(error) : internalError(error)));
+app.onError((error, c) => {
+  const errorMember = isProtocolPath(c.req.path);
+  return error instanceof Problem ? problemResponse(error, errorMember) : internalError(error, errorMember);
+});
 
 /** The routed application; worker/index.ts wraps its `fetch` in the envelope. */
 export default app;

@@ -6,43 +6,13 @@ import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../classifier/architecture.ts';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IMAGE_PIXELS, DEFAULT_MAX_SOURCE_PIXELS } from './env.ts';
 import { MAX_JSON_DEPTH } from './http/json.ts';
 import { CLASSIFY_INCLUDES, CLASSIFY_MEDIA_TYPES, DEFAULT_TOP, MAX_TOP } from './routes/classify.ts';
-import { INPUT_NAME, MAX_BATCH, OUTPUT_NAME } from './routes/inference-route.ts';
+import { MAX_BATCH } from './routes/inference-route.ts';
+import { array, inferenceErrors, json, optionalToken, pixelScaleQuery, problem, problemRef, publicAccess, ref, string, timed } from './protocol/openapi-parts.ts';
+import { tfPaths, tfSchemas } from './protocol/openapi-tf.ts';
+import { v2Paths, v2Schemas } from './protocol/openapi-v2.ts';
 
 /** Version of the HTTP API (this document), also reported as the v2 server version. */
 export const API_VERSION = '1.0.0';
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (description: string, schema: object) => ({ description, content: { 'application/json': { schema } } });
-const jsonBody = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
-const problemRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
-const timed = (response: ReturnType<typeof json>) => ({ ...response, headers: { 'Server-Timing': { $ref: '#/components/headers/ServerTiming' } } });
-
-const array = (items: object, length: number) => ({ type: 'array', items, minItems: length, maxItems: length });
-const string = { type: 'string' };
-const modelName = { name: 'name', in: 'path', required: true, schema: { type: 'string', examples: ['fashion-mnist'] } };
-const unknownModel = problemRef('NotFound');
-
-/** Every error every inference route can answer with. */
-const inferenceErrors = {
-  400: problemRef('BadRequest'),
-  401: problemRef('Unauthorized'),
-  404: unknownModel,
-  408: problemRef('RequestTimeout'),
-  413: problemRef('ContentTooLarge'),
-  415: problemRef('UnsupportedMediaType'),
-  422: problemRef('NoGarment'),
-  429: problemRef('TooManyRequests'),
-  500: problemRef('InternalError'),
-  503: problemRef('ModelUnavailable'),
-};
-
-/** Inference routes take a bearer token only when the Worker has an API_TOKEN secret: `{}` is "no credentials". */
-const optionalToken = [{}, { bearerToken: [] }];
-
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: ref('Problem') } },
-});
 
 /** What happens to an image body of media type `type`. */
 const imageDescription = (type: string): string =>
@@ -58,7 +28,13 @@ const schemas = {
     type: 'object',
     description: 'RFC 9457 problem details.',
     required: ['type', 'title', 'status', 'detail'],
-    properties: { type: string, title: string, status: { type: 'integer' }, detail: { ...string, description: 'What exactly was wrong, naming the offending field.' } },
+    properties: {
+      type: string,
+      title: string,
+      status: { type: 'integer' },
+      detail: { ...string, description: 'What exactly was wrong, naming the offending field.' },
+      error: { ...string, description: 'On /v1/models/* and /v2/* only: the detail again, where TF Serving and Open Inference Protocol clients read the message.' },
+    },
   },
   Pixel: { type: 'number', minimum: 0, maximum: 255, description: 'Pixel value on the Fashion-MNIST scale: 0 = background, 255 = full ink.' },
   Image: {
@@ -88,87 +64,9 @@ const schemas = {
       },
     },
   },
-  TfInstance: {
-    description: `An image, a {"b64": ...} encoded image, or either of them under the input's name ("${INPUT_NAME}").`,
-    oneOf: [ref('Image'), ref('EncodedImage'), { type: 'object', required: [INPUT_NAME], properties: { [INPUT_NAME]: { oneOf: [ref('Image'), ref('EncodedImage')] } } }],
-  },
-  TfPredictRequest: {
-    description: `Row format ("instances") or columnar format ("inputs": the batch itself, or {"${INPUT_NAME}": batch}); exactly one of them. ${batchNote}`,
-    type: 'object',
-    properties: {
-      signature_name: { const: 'serving_default' },
-      instances: { type: 'array', items: ref('TfInstance'), minItems: 1, maxItems: MAX_BATCH },
-      inputs: { oneOf: [{ type: 'array', items: { oneOf: [ref('Image'), ref('EncodedImage')] } }, { type: 'object', required: [INPUT_NAME] }] },
-    },
-    oneOf: [{ required: ['instances'] }, { required: ['inputs'] }],
-  },
-  TfPredictResponse: {
-    type: 'object',
-    required: ['predictions'],
-    description: 'One row of class probabilities per instance, in label order (for both request formats).',
-    properties: { predictions: { type: 'array', items: { type: 'array', items: { type: 'number' } } } },
-  },
-  TfModelStatus: {
-    type: 'object',
-    properties: {
-      model_version_status: {
-        type: 'array',
-        items: { type: 'object', properties: { version: string, state: { ...string, examples: ['AVAILABLE'] }, status: { type: 'object', properties: { error_code: string, error_message: string } } } },
-      },
-    },
-  },
-  TfModelMetadata: {
-    type: 'object',
-    description: 'model_spec and the serving_default SignatureDef: input "images" DT_FLOAT [-1,28,28], output "probabilities" DT_FLOAT [-1,classes].',
-    properties: { model_spec: { type: 'object' }, metadata: { type: 'object', properties: { signature_def: { type: 'object' } } } },
-  },
-  V2Tensor: { type: 'object', required: ['name', 'datatype', 'shape'], properties: { name: string, datatype: string, shape: { type: 'array', items: { type: 'integer' } } } },
-  V2InferRequest: {
-    type: 'object',
-    required: ['inputs'],
-    description: `One input named "${INPUT_NAME}" with shape [N, ${IMAGE_SIZE}, ${IMAGE_SIZE}] or [N, ${PIXELS_PER_IMAGE}]. FP32 values use the same 0..255 pixel scale as UINT8 (not 0..1); UINT8 values must be integers. ${batchNote}`,
-    properties: {
-      id: { ...string, description: 'Echoed in the response.' },
-      inputs: {
-        type: 'array',
-        minItems: 1,
-        maxItems: 1,
-        items: {
-          type: 'object',
-          required: ['name', 'shape', 'datatype', 'data'],
-          properties: {
-            name: { const: INPUT_NAME },
-            shape: { type: 'array', items: { type: 'integer', minimum: 0 }, minItems: 2, maxItems: 3 },
-            datatype: { enum: ['UINT8', 'FP32'] },
-            data: { type: 'array', description: 'Row-major, flat or nested exactly as the shape.', items: { oneOf: [ref('Pixel'), { type: 'array' }] } },
-          },
-        },
-      },
-      outputs: { type: 'array', items: { type: 'object', required: ['name'], properties: { name: { const: OUTPUT_NAME } } } },
-    },
-  },
-  V2InferResponse: {
-    type: 'object',
-    required: ['model_name', 'outputs'],
-    properties: {
-      model_name: string,
-      model_version: string,
-      id: string,
-      outputs: { type: 'array', items: { allOf: [ref('V2Tensor'), { properties: { name: { const: OUTPUT_NAME }, datatype: { const: 'FP32' }, data: { type: 'array', items: { type: 'number' }, description: 'N x classes probabilities, flat.' } } }] } },
-    },
-  },
-  V2ModelMetadata: {
-    type: 'object',
-    required: ['name', 'platform', 'inputs', 'outputs'],
-    properties: { name: string, versions: { type: 'array', items: string }, platform: string, inputs: { type: 'array', items: ref('V2Tensor') }, outputs: { type: 'array', items: ref('V2Tensor') } },
-  },
-  V2ServerMetadata: { type: 'object', required: ['name', 'version', 'extensions'], properties: { name: string, version: string, extensions: { type: 'array', items: string } } },
+  ...tfSchemas(batchNote, MAX_BATCH),
+  ...v2Schemas(batchNote),
 };
-
-const readiness = (description: string, properties: object) => ({
-  200: json(description, { type: 'object', properties }),
-  503: problem('A model failed to initialise; the detail says why.'),
-});
 
 /** The OpenAPI 3.1 document of this Worker's HTTP API. */
 export const openApiDocument = {
@@ -176,11 +74,14 @@ export const openApiDocument = {
   info: {
     title: 'Fashion-MNIST classifier',
     version: API_VERSION,
-    description: `Classifies 28x28 grayscale clothing images into the 10 Fashion-MNIST classes. Pixels are 0..255 with 0 = background, as in the data set. Bodies are limited to MAX_BODY_BYTES (default ${DEFAULT_MAX_BODY_BYTES} bytes), images to MAX_SOURCE_PIXELS as stored (default ${DEFAULT_MAX_SOURCE_PIXELS}: a 24 MP photo) and MAX_IMAGE_PIXELS after the decoders' scaling (default ${DEFAULT_MAX_IMAGE_PIXELS}), both for all images of a request together, JSON to ${MAX_JSON_DEPTH} levels of nesting. Content-Type parameters and case are ignored. Errors are application/problem+json (RFC 9457); a wrong method gets 405 with an Allow header.`,
+    license: { name: 'MIT', identifier: 'MIT' },
+    description: `Classifies 28x28 grayscale clothing images into the 10 Fashion-MNIST classes. Pixels are 0..255 with 0 = background, as in the data set. Bodies are limited to MAX_BODY_BYTES (default ${DEFAULT_MAX_BODY_BYTES} bytes), images to MAX_SOURCE_PIXELS as stored (default ${DEFAULT_MAX_SOURCE_PIXELS}: a 24 MP photo) and MAX_IMAGE_PIXELS after the decoders' scaling (default ${DEFAULT_MAX_IMAGE_PIXELS}), both for all images of a request together, JSON to ${MAX_JSON_DEPTH} levels of nesting. Content-Type parameters and case are ignored; the TF Serving and v2 routes read JSON whatever the Content-Type and answer uncompressed (Cache-Control: no-transform). Errors are application/problem+json (RFC 9457); a wrong method gets 405 with an Allow header.`,
   },
+  servers: [{ url: '/', description: 'The Worker that served this document' }],
   paths: {
     '/v1/classify': {
       post: {
+        operationId: 'classify',
         security: optionalToken,
         summary: 'Classify one image',
         parameters: [
@@ -192,6 +93,7 @@ export const openApiDocument = {
             schema: { type: 'string', examples: CLASSIFY_INCLUDES },
             description: `Extra fields of the answer, comma-separated: ${CLASSIFY_INCLUDES.join(', ')}. "input" adds the 28x28 image the model saw. Other values get 400.`,
           },
+          pixelScaleQuery,
         ],
         requestBody: {
           required: true,
@@ -206,52 +108,24 @@ export const openApiDocument = {
             ]),
           ),
         },
-        responses: { 200: timed(json('Top classes, most probable first.', ref('Classification'))), ...inferenceErrors },
+        responses: { 200: timed(json('Top classes, most probable first.', ref('Classification'))), ...inferenceErrors, 415: problemRef('UnsupportedMediaType') },
       },
     },
-    '/v1/models/{name}': {
-      get: { summary: 'TF Serving model status', parameters: [modelName], responses: { 200: json('Model status.', ref('TfModelStatus')), 404: unknownModel } },
-    },
-    '/v1/models/{name}/metadata': {
-      get: { summary: 'TF Serving model metadata', parameters: [modelName], responses: { 200: json('Signature of the model.', ref('TfModelMetadata')), 404: unknownModel } },
-    },
-    '/v1/models/{name}:predict': {
-      post: {
-        security: optionalToken,
-        summary: 'TF Serving predict',
-        parameters: [modelName],
-        requestBody: jsonBody(ref('TfPredictRequest')),
-        responses: { 200: timed(json('Probabilities per instance.', ref('TfPredictResponse'))), ...inferenceErrors },
-      },
-    },
-    '/v2': { get: { summary: 'v2 server metadata', responses: { 200: json('Server metadata.', ref('V2ServerMetadata')) } } },
-    '/v2/health/live': { get: { summary: 'v2 liveness', responses: { 200: json('{"live": true}', { type: 'object', properties: { live: { const: true } } }) } } },
-    '/v2/health/ready': { get: { summary: 'v2 readiness: every model initialises', responses: readiness('{"ready": true}', { ready: { const: true } }) } },
-    '/v2/models/{name}': {
-      get: { summary: 'v2 model metadata', parameters: [modelName], responses: { 200: json('Model metadata.', ref('V2ModelMetadata')), 404: unknownModel } },
-    },
-    '/v2/models/{name}/ready': {
-      get: { summary: 'v2 model readiness', parameters: [modelName], responses: { ...readiness('{"name": ..., "ready": true}', { name: string, ready: { const: true } }), 404: unknownModel } },
-    },
-    '/v2/models/{name}/infer': {
-      post: {
-        security: optionalToken,
-        summary: 'v2 inference',
-        parameters: [modelName],
-        requestBody: jsonBody(ref('V2InferRequest')),
-        responses: { 200: timed(json('Probabilities, N x classes.', ref('V2InferResponse'))), ...inferenceErrors },
-      },
-    },
+    ...tfPaths(),
+    ...v2Paths(),
     '/client.js': {
       get: {
+        operationId: 'browserClient',
+        security: publicAccess,
         summary: 'Browser helper: an ES module exporting classify(input, options), which shrinks a photo in the browser and posts it to /v1/classify',
         responses: {
           200: { description: 'The module; cacheable (Cache-Control, ETag) and loadable from any origin.', content: { 'text/javascript': { schema: string } } },
           304: { description: 'Not modified (If-None-Match matched the ETag).' },
+          405: problemRef('MethodNotAllowed'),
         },
       },
     },
-    '/openapi.json': { get: { summary: 'This document', responses: { 200: json('OpenAPI 3.1 document.', { type: 'object' }) } } },
+    '/openapi.json': { get: { operationId: 'openApiDocument', security: publicAccess, summary: 'This document', responses: { 200: json('OpenAPI 3.1 document.', { type: 'object' }), 405: problemRef('MethodNotAllowed') } } },
   },
   components: {
     schemas,
@@ -268,7 +142,8 @@ export const openApiDocument = {
     responses: {
       BadRequest: problem('Malformed request, undecodable content, or a body that ended before its Content-Length; the detail names the problem.'),
       Unauthorized: problem('API_TOKEN is set and the request has no valid `Authorization: Bearer <token>`; comes with `WWW-Authenticate: Bearer`.'),
-      NotFound: problem('No such route or model.'),
+      NotFound: problem('No such route, model, version or version label; the detail names the ones there are.'),
+      MethodNotAllowed: problem('The path exists but not with this method; the `Allow` header lists the methods it has.'),
       RequestTimeout: problem('The upload sent no bytes for BODY_STALL_MS (default 5 s); the connection is closed.'),
       ContentTooLarge: problem(`Body over MAX_BODY_BYTES; images over MAX_SOURCE_PIXELS or MAX_IMAGE_PIXELS (all encoded images of a request together) or over a decoder's cost caps (scans, chunks, decompressed bytes), judged from the headers before decoding; or more than ${MAX_BATCH} images.`),
       UnsupportedMediaType: problem('Content-Type missing or not accepted by this route, bytes that are not the declared type, or an image format that needs the Images binding this Worker is deployed without (the detail names the option).'),

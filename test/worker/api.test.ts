@@ -51,8 +51,12 @@ function byIndex(result: Classification): number[] {
   return scores;
 }
 
-async function tfPredict(body: unknown): Promise<number[][]> {
-  return (await ok<{ predictions: number[][] }>(await postJson('/v1/models/fashion-mnist:predict', body))).predictions;
+/** The rows of a :predict answer: "predictions" for the row format, "outputs" for the columnar one. */
+async function tfPredict(body: object): Promise<number[][]> {
+  const answer = await ok<Record<string, number[][]>>(await postJson('/v1/models/fashion-mnist:predict', body));
+  const key = 'inputs' in body ? 'outputs' : 'predictions';
+  expect(Object.keys(answer)).toEqual([key]);
+  return answer[key]!;
 }
 
 async function v2Infer(body: unknown): Promise<V2Response> {
@@ -166,7 +170,7 @@ describe('Open Inference Protocol v2', () => {
     expect(await ok(await worker.fetch('/v2/health/live'))).toEqual({ live: true });
     expect(await ok(await worker.fetch('/v2/health/ready'))).toEqual({ ready: true });
     expect(await ok(await worker.fetch('/v2/models/fashion-mnist/ready'))).toEqual({ name: 'fashion-mnist', ready: true });
-    expect(await ok(await worker.fetch('/v2'))).toEqual({ name: expect.any(String), version: expect.any(String), extensions: [] });
+    expect(await ok(await worker.fetch('/v2'))).toEqual({ name: expect.any(String), version: expect.any(String), extensions: ['binary_tensor_data', 'classification'] });
     const head = await worker.fetch('/v2/health/live', { method: 'HEAD' });
     expect(head.status).toBe(200);
   });
@@ -176,7 +180,7 @@ describe('Open Inference Protocol v2', () => {
       name: 'fashion-mnist',
       versions: [expect.any(String)],
       platform: expect.any(String),
-      inputs: [{ name: 'images', datatype: 'FP32', shape: [-1, 28, 28] }],
+      inputs: [{ name: 'images', datatype: 'FP32', shape: [-1, 28, 28], parameters: expect.objectContaining({ datatypes: expect.arrayContaining(['UINT8', 'INT32', 'INT64', 'FP16', 'FP64', 'BYTES']) }) }],
       outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 10] }],
     });
   });
@@ -227,12 +231,24 @@ describe('GET /openapi.json', () => {
         'GET /v1/models/{name}',
         'GET /v1/models/{name}/metadata',
         'POST /v1/models/{name}:predict',
+        'POST /v1/models/{name}:classify',
+        'GET /v1/models/{name}/versions/{version}',
+        'GET /v1/models/{name}/versions/{version}/metadata',
+        'POST /v1/models/{name}/versions/{version}:predict',
+        'POST /v1/models/{name}/versions/{version}:classify',
+        'GET /v1/models/{name}/labels/{label}',
+        'GET /v1/models/{name}/labels/{label}/metadata',
+        'POST /v1/models/{name}/labels/{label}:predict',
+        'POST /v1/models/{name}/labels/{label}:classify',
         'GET /v2',
         'GET /v2/health/live',
         'GET /v2/health/ready',
         'GET /v2/models/{name}',
         'GET /v2/models/{name}/ready',
         'POST /v2/models/{name}/infer',
+        'GET /v2/models/{name}/versions/{version}',
+        'GET /v2/models/{name}/versions/{version}/ready',
+        'POST /v2/models/{name}/versions/{version}/infer',
         'GET /client.js',
         'GET /openapi.json',
       ].sort(),

@@ -88,7 +88,8 @@ describe('400: malformed or undecodable requests', () => {
     ['no inputs', { id: '1' }, /inputs must be an array of exactly one tensor/],
     ['two inputs', { inputs: [v2Input({}).inputs[0], v2Input({}).inputs[0]] }, /exactly one tensor/],
     ['another input name', v2Input({ name: 'x' }), /inputs\[0\]\.name is "x"; this model's input is "images"/],
-    ['an unsupported datatype', v2Input({ datatype: 'INT32' }), /datatype is "INT32"; send "UINT8" or "FP32"/],
+    ['an unsupported datatype', v2Input({ datatype: 'BOOL' }), /datatype is "BOOL"; send one of UINT8, .*FP64, BYTES/],
+    ['an INT8 outside its range', v2Input({ datatype: 'INT8', data: pixels.map((p, i) => (i === 3 ? 200 : 0)) }), /data\[3\] is 200, outside the INT8 range -128\.\.127/],
     ['a wrong shape', v2Input({ shape: [1, 27, 27] }), /shape must be \[N, 28, 28\] or \[N, 784\], got \[1, 27, 27\]/],
     ['a negative batch size', v2Input({ shape: [-1, 784] }), /shape must be/],
     ['an empty batch', v2Input({ shape: [0, 784], data: [] }), /inputs\[0\] is empty/],
@@ -107,7 +108,7 @@ describe('404: unknown routes and models', () => {
   it.each([
     ['GET', '/index.html'],
     ['GET', '/v1/nope'],
-    ['POST', '/v1/models/fashion-mnist:classify'],
+    ['POST', '/v1/models/fashion-mnist:regress'],
     ['GET', '/v3/models'],
   ])('%s %s', async (method, path) => {
     await expectProblem(await worker.fetch(path, { method }), 404, /no route for/);
@@ -231,10 +232,6 @@ describe('415: unsupported or missing Content-Type', () => {
     ['/v1/classify', 'text/plain', /Content-Type text\/plain is not supported/],
     ['/v1/classify', 'image/bmp', /image\/bmp/],
     ['/v1/classify', 'application/x-www-form-urlencoded', /x-www-form-urlencoded/],
-    ['/v1/models/fashion-mnist:predict', undefined, /no Content-Type .* send application\/json/],
-    ['/v1/models/fashion-mnist:predict', 'image/png', /image\/png is not supported here; send application\/json/],
-    ['/v2/models/fashion-mnist/infer', undefined, /send application\/json/],
-    ['/v2/models/fashion-mnist/infer', 'text/json', /text\/json/],
   ])('POST %s with %s', async (path, type, detail) => {
     // A Blob body: fetch would otherwise add text/plain for a string body.
     await expectProblem(await post(path, type, new Blob(['{}'])), 415, detail);

@@ -14,7 +14,8 @@ const MAX_AGE_SECONDS = '86400';
 const ALLOW_METHODS = 'GET,HEAD,POST';
 const ALLOW_HEADERS = 'Content-Type,Authorization';
 /** Scripts may read the phases a response took (see timing.ts). */
-const EXPOSE_HEADERS = 'Server-Timing';
+// Inference-Header-Content-Length: a page reading a v2 binary answer needs it to split the body.
+const EXPOSE_HEADERS = 'Server-Timing, Inference-Header-Content-Length';
 
 /** The CORS answers of one ALLOWED_ORIGINS setting. */
 export interface CorsPolicy {

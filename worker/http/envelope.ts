@@ -12,6 +12,7 @@ import { limitsOf, type Env } from '../env.ts';
 import { refusal } from './auth.ts';
 import { discardUnreadBody } from './body.ts';
 import { corsPolicyOf } from './cors.ts';
+import { isProtocolPath } from '../protocol/paths.ts';
 import { internalError, problemResponse } from './problem.ts';
 import { startTiming } from './timing.ts';
 import { releaseBody } from './upload-budget.ts';
@@ -26,11 +27,19 @@ async function answer(inner: FetchHandler, request: Request, env: Env, ctx: Exec
   // Preflights are public and never reach the routes.
   if (request.method === 'OPTIONS') return cors.preflight(origin);
   const timing = startTiming(request);
+  const protocol = isProtocolPath(new URL(request.url).pathname);
   const pending = refusal(request, env);
   const refused = pending && (await pending);
-  const response = refused ? problemResponse(refused) : await inner(request, env, ctx);
+  const response = refused ? problemResponse(refused, protocol) : await inner(request, env, ctx);
   const allowed = cors.allowOrigin(origin);
   const headers = response.headers;
+  // TF Serving and Triton clients read bodies as sent (the asyncio Triton client asks for gzip and
+  // then parses the bytes as they are): no-transform keeps Cloudflare's edge from compressing, and an
+  // explicit identity encoding keeps workerd (which ignores no-transform, measured) from gzipping.
+  if (protocol) {
+    headers.set('Cache-Control', 'no-transform');
+    headers.set('Content-Encoding', 'identity');
+  }
   cors.decorate(headers, allowed);
   headers.set('Server-Timing', timing.header());
   // Pages that may read the response may also see its timings in the Resource Timing API.

@@ -41,9 +41,13 @@ export const unsupportedMediaType = (detail: string): Problem =>
 /** 422: the content decodes but cannot be processed, e.g. an image showing no garment. */
 export const unprocessableContent = (detail: string): Problem => new Problem(422, 'Unprocessable Content', detail);
 
-/** Renders a problem as an `application/problem+json` response. */
-export function problemResponse(problem: Problem, instance?: string): Response {
-  const body = { type: 'about:blank', title: problem.title, status: problem.status, detail: problem.detail, ...(instance ? { instance } : {}) };
+/**
+ * Renders a problem as an `application/problem+json` response. With `errorMember`, the body also
+ * carries the detail as `error` (an RFC 9457 extension member): TF Serving and Open Inference
+ * Protocol clients read their message from there.
+ */
+export function problemResponse(problem: Problem, errorMember = false): Response {
+  const body = { type: 'about:blank', title: problem.title, status: problem.status, detail: problem.detail, ...(errorMember ? { error: problem.detail } : {}) };
   return new Response(JSON.stringify(body), {
     status: problem.status,
     headers: { 'Content-Type': 'application/problem+json', ...problem.headers },
@@ -51,7 +55,7 @@ export function problemResponse(problem: Problem, instance?: string): Response {
 }
 
 /** The 500 answer to a bug, which says nothing about the internals; `error` goes to the log. */
-export function internalError(error: unknown): Response {
+export function internalError(error: unknown, errorMember = false): Response {
   console.error(error);
-  return problemResponse(new Problem(500, 'Internal Server Error', 'the server failed to handle this request; the error has been logged'));
+  return problemResponse(new Problem(500, 'Internal Server Error', 'the server failed to handle this request; the error has been logged'), errorMember);
 }

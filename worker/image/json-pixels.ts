@@ -7,18 +7,21 @@ import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../classifier/architecture.ts';
 import { describe } from '../http/json.ts';
 import { badRequest } from '../http/problem.ts';
 
-function pixel(value: unknown, path: string, integer: boolean): number {
+/** Reads one tensor element from a parsed JSON value, validating it; `path` names it in errors. */
+export type ElementReader = (value: unknown, path: string) => number;
+
+/** A pixel on the 0..255 scale: any finite number in range; 400 naming `path` otherwise. */
+export const pixelValue: ElementReader = (value, path) => {
   if (typeof value !== 'number') throw badRequest(`${path} is ${describe(value)}, not a number`);
   // JSON has no NaN or Infinity literals, but 1e999 parses to Infinity.
   if (!Number.isFinite(value)) throw badRequest(`${path} is not a finite number`);
   if (value < 0 || value > 255) throw badRequest(`${path} is ${value}, outside the pixel range 0..255`);
-  if (integer && !Number.isInteger(value)) throw badRequest(`${path} is ${value}, not an integer`);
   return value;
-}
+};
 
 /**
- * Copies a nested array of exactly `shape` (row-major) into `out` from `offset`, validating every
- * element as a pixel (0..255, finite; integers only if `integer`). Returns the offset after it.
+ * Copies a nested array of exactly `shape` (row-major) into `out` from `offset`, each element read
+ * and validated by `element` (default: a pixel 0..255). Returns the offset after it.
  */
 export function copyTensor(
   value: unknown,
@@ -26,11 +29,11 @@ export function copyTensor(
   path: string,
   out: Float32Array,
   offset: number,
-  integer = false,
+  element: ElementReader = pixelValue,
   dim = 0,
 ): number {
   if (dim === shape.length) {
-    out[offset] = pixel(value, path, integer);
+    out[offset] = element(value, path);
     return offset + 1;
   }
   const length = shape[dim]!;
@@ -38,7 +41,7 @@ export function copyTensor(
     throw badRequest(`${path} must be an array of ${length}, got ${describe(value)}`);
   }
   let next = offset;
-  for (let i = 0; i < length; i++) next = copyTensor(value[i], shape, `${path}[${i}]`, out, next, integer, dim + 1);
+  for (let i = 0; i < length; i++) next = copyTensor(value[i], shape, `${path}[${i}]`, out, next, element, dim + 1);
   return next;
 }
 

@@ -12,6 +12,8 @@ import { measure, measureAsync } from '../http/timing.ts';
 import { encodeGrayPng } from '../image/encode-png.ts';
 import { IMAGE_MEDIA_TYPES, imageToPixels, loadImageDecoders, type ImageMediaType } from '../image/index.ts';
 import { copyImage } from '../image/json-pixels.ts';
+import { applyPixelScale, parsePixelScale, PIXEL_SCALE_PARAMETER, type PixelScale } from '../protocol/pixel-scale.ts';
+import { topPredictions } from '../protocol/top-classes.ts';
 import { imageOptionsOf, infer, readRequestBody, requireModel } from './inference-route.ts';
 
 /** Request media types, in the order the OpenAPI document and 415 details list them. */
@@ -22,15 +24,9 @@ type ClassifyMediaType = (typeof CLASSIFY_MEDIA_TYPES)[number];
 export const DEFAULT_TOP = 3;
 export const MAX_TOP = 10;
 
-/** One entry of the response's `predictions`. */
-interface Prediction {
-  label: string;
-  index: number;
-  score: number;
-}
-
-function parseTop(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_TOP;
+/** The `top` query parameter, 1..MAX_TOP (`fallback` when absent); 400 for anything else. */
+export function parseTop(value: string | undefined, fallback = DEFAULT_TOP): number {
+  if (value === undefined) return fallback;
   const top = /^[0-9]{1,2}$/.test(value) ? Number(value) : NaN;
   if (!(top >= 1 && top <= MAX_TOP)) {
     throw badRequest(`query parameter top must be an integer from 1 to ${MAX_TOP}, got ${JSON.stringify(value)}`);
@@ -66,7 +62,7 @@ function inputDataUrl(pixels: Float32Array): string {
   return `data:image/png;base64,${btoa(binary)}`;
 }
 
-function decodeRaw(type: Exclude<ClassifyMediaType, ImageMediaType>, body: Uint8Array): Float32Array {
+function decodeRaw(type: Exclude<ClassifyMediaType, ImageMediaType>, body: Uint8Array, scale: PixelScale): Float32Array {
   switch (type) {
     case 'application/octet-stream':
       if (body.length !== PIXELS_PER_IMAGE) {
@@ -76,16 +72,10 @@ function decodeRaw(type: Exclude<ClassifyMediaType, ImageMediaType>, body: Uint8
     case 'application/json': {
       const pixels = new Float32Array(PIXELS_PER_IMAGE);
       copyImage(requireObject(parseJson(body), 'body').pixels, 'pixels', pixels, 0);
+      applyPixelScale(pixels, 0, scale, 'pixels');
       return pixels;
     }
   }
-}
-
-/** The `top` most probable classes, most probable first (ties keep label order). */
-function topPredictions(probabilities: Float32Array, labels: readonly string[], top: number): Prediction[] {
-  return Array.from(probabilities, (score, index) => ({ label: labels[index] ?? String(index), index, score }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, top);
 }
 
 const isImageType = (type: ClassifyMediaType): type is ImageMediaType => (IMAGE_MEDIA_TYPES as readonly string[]).includes(type);
@@ -100,10 +90,11 @@ async function decodeImageBody(c: Context<AppEnv>, type: ImageMediaType, body: U
 export const classify = new Hono<AppEnv>().post('/v1/classify', async (c) => {
   const type = requireMediaType(c.req.raw, CLASSIFY_MEDIA_TYPES);
   const top = parseTop(c.req.query('top'));
+  const scale = parsePixelScale(c.req.query(PIXEL_SCALE_PARAMETER), 'query parameter');
   const include = parseInclude(c.req.query('include'));
   const model = await requireModel(c.req.query('model'));
   const body = await readRequestBody(c);
-  const pixels = isImageType(type) ? await decodeImageBody(c, type, body) : measure(c, 'decode', () => decodeRaw(type, body));
+  const pixels = isImageType(type) ? await decodeImageBody(c, type, body) : measure(c, 'decode', () => decodeRaw(type, body, scale));
   const probabilities = infer(c, model, pixels);
   return c.json({
     predictions: topPredictions(probabilities, model.labels, top),

@@ -1,27 +1,27 @@
 /**
- * The Open Inference Protocol v2 (KServe, Triton): health, server and model metadata, and infer.
- * Pixels use the Fashion-MNIST scale 0..255 whatever the datatype, so UINT8 and FP32 requests of
- * the same image get the same answer.
+ * The Open Inference Protocol v2 (KServe, Triton): health, server and model metadata, and infer,
+ * unversioned and under `/versions/{v}`, with Triton's binary tensor data and classification
+ * extensions. Bodies are JSON whatever their Content-Type (Triton's clients send none, or
+ * application/octet-stream), unless Inference-Header-Content-Length marks a binary request.
+ * Pixels use the Fashion-MNIST scale 0..255 whatever the datatype.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../../classifier/architecture.ts';
-import type { AppEnv } from '../env.ts';
-import { requireMediaType } from '../http/body.ts';
-import { describe, parseJson, requireObject } from '../http/json.ts';
-import { badRequest, Problem } from '../http/problem.ts';
-import { measure } from '../http/timing.ts';
-import { copyTensor } from '../image/json-pixels.ts';
+import { limitsOf, type AppEnv } from '../env.ts';
+import { Problem } from '../http/problem.ts';
+import { measureAsync } from '../http/timing.ts';
 import { API_VERSION } from '../openapi.ts';
+import { V2_EXTENSIONS, V2_SERVER_NAME } from '../protocol/v2-server.ts';
 import { modelNames, type ServedModel } from '../inference/models.ts';
-import { batchBuffer, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './inference-route.ts';
+import { declaredHeaderLength } from '../protocol/binary-tensors.ts';
+import { INPUT_DATATYPES } from '../protocol/datatypes.ts';
+import { PIXEL_SCALE_PARAMETER } from '../protocol/pixel-scale.ts';
+import { decodeInferRequest } from '../protocol/v2-request.ts';
+import { inferResponse } from '../protocol/v2-response.ts';
+import { requireVersion, versionsOf } from '../protocol/versions.ts';
+import { batchBuffer, imageOptionsOf, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './inference-route.ts';
 
-/** Shapes accepted for the input tensor, after the batch dimension. */
-const IMAGE_SHAPES = [[IMAGE_SIZE, IMAGE_SIZE], [PIXELS_PER_IMAGE]] as const;
-
-interface InferRequest {
-  id: string | undefined;
-  pixels: Float32Array;
-}
+const MODEL_PATHS = ['/v2/models/:name', '/v2/models/:name/versions/:version'] as const;
 
 /**
  * The model, initialised; 404 if unknown, 503 if it fails to initialise (a probe must be able to
@@ -37,85 +37,58 @@ async function readyModel(name: string): Promise<ServedModel> {
   }
 }
 
-/** The validated input shape, `[N, 28, 28]` or `[N, 784]`; 400 for anything else. */
-function inputShape(shape: unknown): number[] {
-  const [count, ...image] = Array.isArray(shape) ? (shape as unknown[]) : [];
-  const known = IMAGE_SHAPES.some((dims) => image.length === dims.length && dims.every((size, i) => image[i] === size));
-  if (!known || typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
-    const got = Array.isArray(shape) && shape.length <= 4 ? `[${shape.map(describe).join(', ')}]` : describe(shape);
-    throw badRequest(`inputs[0].shape must be [N, 28, 28] or [N, 784], got ${got}`);
-  }
-  return shape as number[];
+/** The model (and version) the path names; 404 for an unknown model or version. */
+async function targetModel(c: Context<AppEnv>, load: (name: string) => Promise<ServedModel>): Promise<ServedModel> {
+  const params = c.req.param() as Record<string, string | undefined>;
+  return requireVersion(await load(params.name!), params.version);
 }
 
-/** Only the one output exists; asking for another is a mistake worth reporting, not ignoring. */
-function checkRequestedOutputs(outputs: unknown): void {
-  if (outputs === undefined) return;
-  if (!Array.isArray(outputs)) throw badRequest(`outputs must be an array, got ${describe(outputs)}`);
-  outputs.forEach((output: unknown, i) => {
-    if (requireObject(output, `outputs[${i}]`).name !== OUTPUT_NAME) {
-      throw badRequest(`outputs[${i}].name must be "${OUTPUT_NAME}", the only output of this model`);
-    }
-  });
-}
-
-function decodeInferRequest(document: unknown): InferRequest {
-  const body = requireObject(document, 'body');
-  const id = body.id;
-  if (id !== undefined && typeof id !== 'string') throw badRequest(`id must be a string, got ${describe(id)}`);
-  checkRequestedOutputs(body.outputs);
-  const inputs = body.inputs;
-  if (!Array.isArray(inputs) || inputs.length !== 1) {
-    throw badRequest(`inputs must be an array of exactly one tensor, "${INPUT_NAME}"; got ${describe(inputs)}`);
-  }
-  const input = requireObject(inputs[0], 'inputs[0]');
-  if (input.name !== INPUT_NAME) {
-    throw badRequest(`inputs[0].name is ${describe(input.name)}; this model's input is "${INPUT_NAME}"`);
-  }
-  if (input.datatype !== 'UINT8' && input.datatype !== 'FP32') {
-    throw badRequest(`inputs[0].datatype is ${describe(input.datatype)}; send "UINT8" or "FP32"`);
-  }
-  const shape = inputShape(input.shape);
-  const pixels = batchBuffer(shape[0]!, 'inputs[0]');
-  // The protocol allows tensor data flat (row-major) or nested exactly as the shape says.
-  const nested = Array.isArray(input.data) && Array.isArray(input.data[0]);
-  copyTensor(input.data, nested ? shape : [pixels.length], 'inputs[0].data', pixels, 0, input.datatype === 'UINT8');
-  return { id, pixels };
-}
+/** What the image input accepts: every numeric datatype as pixels, BYTES as encoded image files. */
+const inputMetadata = {
+  name: INPUT_NAME,
+  datatype: 'FP32',
+  shape: [-1, IMAGE_SIZE, IMAGE_SIZE],
+  parameters: {
+    datatypes: INPUT_DATATYPES,
+    shapes: { pixels: [[-1, IMAGE_SIZE, IMAGE_SIZE], [-1, PIXELS_PER_IMAGE]], BYTES: [[-1], [-1, 1]] },
+    [PIXEL_SCALE_PARAMETER]: 255,
+  },
+};
 
 /** Routes of the v2 protocol. */
 export const kserve = new Hono<AppEnv>()
-  .get('/v2', (c) => c.json({ name: 'fashion-mnist-edge', version: API_VERSION, extensions: [] }))
+  .get('/v2', (c) => c.json({ name: V2_SERVER_NAME, version: API_VERSION, extensions: V2_EXTENSIONS }))
   .get('/v2/health/live', (c) => c.json({ live: true }))
   .get('/v2/health/ready', async (c) => {
     await Promise.all(modelNames().map(readyModel));
     return c.json({ ready: true });
-  })
-  .get('/v2/models/:name', async (c) => {
-    const model = await requireModel(c.req.param('name'));
+  });
+
+for (const path of MODEL_PATHS) {
+  kserve.get(path, async (c) => {
+    const model = await targetModel(c, requireModel);
     return c.json({
       name: model.name,
-      versions: [model.version],
+      versions: versionsOf(model),
       platform: 'tensorflowjs_wasm',
-      inputs: [{ name: INPUT_NAME, datatype: 'FP32', shape: [-1, IMAGE_SIZE, IMAGE_SIZE] }],
+      inputs: [inputMetadata],
       outputs: [{ name: OUTPUT_NAME, datatype: 'FP32', shape: [-1, model.labels.length] }],
     });
-  })
-  .get('/v2/models/:name/ready', async (c) => {
-    const model = await readyModel(c.req.param('name'));
-    return c.json({ name: model.name, ready: true });
-  })
-  .post('/v2/models/:name/infer', async (c) => {
-    const model = await requireModel(c.req.param('name'));
-    requireMediaType(c.req.raw, ['application/json']);
-    const body = await readRequestBody(c);
-    const { id, pixels } = measure(c, 'decode', () => decodeInferRequest(parseJson(body)));
-    const probabilities = infer(c, model, pixels);
-    const count = pixels.length / PIXELS_PER_IMAGE;
-    return c.json({
-      model_name: model.name,
-      model_version: model.version,
-      ...(id === undefined ? {} : { id }),
-      outputs: [{ name: OUTPUT_NAME, shape: [count, model.labels.length], datatype: 'FP32', data: Array.from(probabilities) }],
-    });
   });
+
+  kserve.get(`${path}/ready`, async (c) => {
+    const model = await targetModel(c, readyModel);
+    return c.json({ name: model.name, ready: true });
+  });
+
+  kserve.post(`${path}/infer`, async (c) => {
+    const model = await targetModel(c, requireModel);
+    const headerLength = declaredHeaderLength(c.req.raw, limitsOf(c.env).maxBodyBytes);
+    const body = await readRequestBody(c);
+    const target = { inputName: INPUT_NAME, outputName: OUTPUT_NAME, classes: model.labels.length, batch: batchBuffer };
+    const request = await measureAsync(c, 'decode', decodeInferRequest(body, headerLength, target, imageOptionsOf(c), c.req.query(PIXEL_SCALE_PARAMETER)));
+    const probabilities = infer(c, model, request.pixels);
+    const answer = { modelName: model.name, modelVersion: model.version, id: request.id, outputName: OUTPUT_NAME, labels: model.labels };
+    return inferResponse(answer, probabilities, request.output);
+  });
+}
