@@ -101,7 +101,8 @@ async function measure(name: string, contentType: string, body: Bytes): Promise<
   }
 }
 
-if (process.argv[2]) {
+// Only when run as the child process: bench/images.ts imports writePayloads from here.
+if (process.argv[1]?.endsWith('image-memory.ts') && process.argv[2]) {
   const dir = process.argv[2];
   const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { name: string; contentType: string }[];
   const figures: MemoryFigure[] = [];
