@@ -93,6 +93,9 @@ export async function benchImages(payloads: Payload[], options: { rounds: number
       const answer = await answerOf(first);
       // Calibrate: enough requests per round for ~0.8 s of classifier CPU, from a probe long enough
       // (>= 0.15 s of CPU) that the 10 ms clock ticks do not make it a guess.
+      // Warm up first (up to 30 requests or 1 s): a size's first requests compile its decoding paths,
+      // which made the probe (and so the rounds) several times too short.
+      for (let i = 0, until = Date.now() + 1000; i < 30 && Date.now() < until; i++) await (await post(classifier.worker, payload)).arrayBuffer();
       const probe = await probeCpuPerRequest(classifier, payload);
       const count = Math.max(5, Math.min(600, Math.ceil(800 / Math.max(probe, 0.5))));
       const above: number[] = [];
