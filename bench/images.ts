@@ -1,14 +1,16 @@
 /**
  * What an image costs the Worker: workerd CPU per request of the real bundle above the no-op
  * Worker (bench/noop-worker.ts, which reads the same body), for photos of the sizes people send and
- * for crafted files, and the workerd process's peak memory growth while one request decodes.
+ * for crafted files, and for the largest photos what one request costs the isolate in memory.
  * Requests are sequential, over loopback to Miniflare; rounds alternate the two Workers, each round
  * long enough (>= ~0.5 s of CPU) that /proc's 10 ms clock ticks are a small error.
  */
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { startWorker, type WorkerUnderTest } from '../harness/worker/start-worker.ts';
 import type { Payload } from './payloads.ts';
 import { withCpuMeter } from './process-cpu.ts';
-import { peakGrowth } from './process-memory.ts';
+import { writePayloads, type MemoryFigure } from './image-memory.ts';
 import { median, round } from './stats.ts';
 
 /** One payload: what the classifier answered and what it cost beyond the no-op. */
@@ -24,8 +26,25 @@ export interface ImageFigure {
   noopCpuMs: number;
   requestsPerRound: number;
   rounds: number;
-  /** Peak RSS growth of the classifier's workerd during one request, in MB (upper bound). */
-  peakMemoryMB?: number;
+  /** Largest photos only: isolate and fresh-process memory growth over one request, in MB (see image-memory.ts). */
+  isolateMemoryMB?: number;
+  rssPeakMB?: number;
+}
+
+/** The photos whose memory is measured (each on a fresh Worker, which takes a while): the largest of each accepted kind. */
+const MEMORY_PAYLOADS = new Set(['JPEG 6000x4000 (24 MP)', 'JPEG 6000x4000 progressive', 'PNG 1280x960 RGB', 'WebP 2048x2048']);
+
+/** Runs bench/image-memory.ts in a child process (it needs Node's WebSocket) on the payloads of MEMORY_PAYLOADS. */
+function measureMemory(payloads: Payload[]): MemoryFigure[] {
+  const chosen = payloads.filter((p) => MEMORY_PAYLOADS.has(p.name));
+  if (!chosen.length) return [];
+  const dir = writePayloads(chosen);
+  try {
+    const output = execFileSync(process.execPath, ['--experimental-websocket', '--import', 'tsx', 'bench/image-memory.ts', dir], { encoding: 'utf8', maxBuffer: 2 ** 24 });
+    return JSON.parse(output.trim().split('\n').at(-1)!) as MemoryFigure[];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface Meter {
@@ -45,6 +64,17 @@ async function cpuPerRequest(meter: Meter, payload: Payload, count: number): Pro
   return (((meter.cpuSeconds() ?? NaN) - before) * 1000) / count;
 }
 
+/** CPU ms per request over as many requests as make >= 0.15 s of CPU (at most 300). */
+async function probeCpuPerRequest(meter: Meter, payload: Payload): Promise<number> {
+  const before = meter.cpuSeconds() ?? NaN;
+  let count = 0;
+  do {
+    await (await post(meter.worker, payload)).arrayBuffer();
+    count++;
+  } while (count < 300 && (meter.cpuSeconds() ?? Infinity) - before < 0.15);
+  return (((meter.cpuSeconds() ?? NaN) - before) * 1000) / count;
+}
+
 async function answerOf(response: Response): Promise<string> {
   const body = (await response.json()) as { predictions?: { label: string; score: number }[]; detail?: string };
   const top = body.predictions?.[0];
@@ -61,9 +91,13 @@ export async function benchImages(payloads: Payload[], options: { rounds: number
       const first = await post(classifier.worker, payload);
       const status = first.status;
       const answer = await answerOf(first);
-      // Calibrate: enough requests per round for ~0.5 s of classifier CPU.
-      const probe = await cpuPerRequest(classifier, payload, 3);
-      const count = Math.max(5, Math.min(400, Math.ceil(500 / Math.max(probe, 0.5))));
+      // Calibrate: enough requests per round for ~0.8 s of classifier CPU, from a probe long enough
+      // (>= 0.15 s of CPU) that the 10 ms clock ticks do not make it a guess.
+      // Warm up first (up to 30 requests or 1 s): a size's first requests compile its decoding paths,
+      // which made the probe (and so the rounds) several times too short.
+      for (let i = 0, until = Date.now() + 1000; i < 30 && Date.now() < until; i++) await (await post(classifier.worker, payload)).arrayBuffer();
+      const probe = await probeCpuPerRequest(classifier, payload);
+      const count = Math.max(5, Math.min(600, Math.ceil(800 / Math.max(probe, 0.5))));
       const above: number[] = [];
       const noopMs: number[] = [];
       for (let r = 0; r < options.rounds && (r < 1 || Date.now() < options.deadline); r++) {
@@ -73,7 +107,6 @@ export async function benchImages(payloads: Payload[], options: { rounds: number
         above.push(mine - theirs);
         noopMs.push(theirs);
       }
-      const peak = await peakGrowth(classifier.pids, async () => void (await (await post(classifier.worker, payload)).arrayBuffer()));
       figures.push({
         payload: payload.name,
         bytes: payload.body.byteLength,
@@ -84,12 +117,18 @@ export async function benchImages(payloads: Payload[], options: { rounds: number
         noopCpuMs: round(median(noopMs)),
         requestsPerRound: count,
         rounds: above.length,
-        ...(peak === undefined ? {} : { peakMemoryMB: round(peak / 2 ** 20) }),
       });
       console.log(`[bench] images: ${payload.name}: ${status} ${answer}; ${round(median(above))} ms CPU above no-op`);
     }
-    return figures;
   } finally {
     await Promise.all([classifier.worker.dispose(), noop.worker.dispose()]);
   }
+  for (const memory of measureMemory(payloads)) {
+    const figure = figures.find((f) => f.payload === memory.payload);
+    if (!figure) continue;
+    figure.isolateMemoryMB = round(memory.isolateGrowth / 2 ** 20);
+    if (memory.rssPeakGrowth !== undefined) figure.rssPeakMB = round(memory.rssPeakGrowth / 2 ** 20);
+    console.log(`[bench] images: ${memory.payload}: isolate +${figure.isolateMemoryMB} MB over one request`);
+  }
+  return figures;
 }

@@ -1,6 +1,6 @@
 /**
  * JPEG decoding cost: our luma decoder at the scale the pipeline uses (jpeg/decode.ts, long side
- * >= 256) against jpeg-js's full RGBA decode (what the Worker ran before this decoder) and, when it is installed
+ * >= DECODE_LONG_SIDE) against jpeg-js's full RGBA decode (what the Worker ran before this decoder) and, when it is installed
  * somewhere, @jsquash/jpeg (mozjpeg in wasm, full RGBA). Photo-like sharp-encoded fixtures, quality
  * 90, 4:2:0, baseline and progressive. Figures: process CPU time per decode (median), heap and
  * ArrayBuffer growth across one decode, and each decoder's minified bundle size.

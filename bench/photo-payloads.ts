@@ -52,13 +52,17 @@ function photoPixels(image: Uint8Array, width: number, height: number): Buffer {
 }
 
 /** The photo as a `format` file. */
-async function encodePhoto(image: Uint8Array, width: number, height: number, format: 'jpeg' | 'webp', progressive = false): Promise<Bytes> {
+async function encodePhoto(image: Uint8Array, width: number, height: number, format: 'jpeg' | 'webp' | 'png', progressive = false): Promise<Bytes> {
   const input = sharp(photoPixels(image, width, height), { raw: { width, height, channels: 3 } });
-  const encoded = format === 'jpeg' ? input.jpeg({ quality: 90, chromaSubsampling: '4:2:0', progressive }) : input.webp({ quality: 85 });
-  return new Uint8Array(await encoded.toBuffer());
+  const encoders = {
+    jpeg: () => input.jpeg({ quality: 90, chromaSubsampling: '4:2:0', progressive }),
+    webp: () => input.webp({ quality: 85 }),
+    png: () => input.png(),
+  };
+  return new Uint8Array(await encoders[format]().toBuffer());
 }
 
-/** Sizes of the issue's targets, and the largest accepted photo. */
+/** Sizes of the issue's targets, and the largest accepted photo of each kind (JPEG baseline and progressive, PNG under its work cap, WebP at its size cap). */
 export async function photoPayloads(): Promise<Payload[]> {
   const image = testImages(1).images[0]!; // an ankle boot
   const jpeg = async (width: number, height: number, name: string, progressive = false): Promise<Payload> => ({
@@ -74,6 +78,9 @@ export async function photoPayloads(): Promise<Payload[]> {
     await jpeg(4032, 3024, 'JPEG 4032x3024 (12 MP)'),
     await jpeg(4032, 3024, 'JPEG 4032x3024 progressive', true),
     await jpeg(6000, 4000, 'JPEG 6000x4000 (24 MP)'),
+    await jpeg(6000, 4000, 'JPEG 6000x4000 progressive', true),
+    { name: 'PNG 1280x960 RGB', contentType: 'image/png', body: await encodePhoto(image, 1280, 960, 'png') },
     { name: 'WebP 2048x1536', contentType: 'image/webp', body: await encodePhoto(image, 2048, 1536, 'webp') },
+    { name: 'WebP 2048x2048', contentType: 'image/webp', body: await encodePhoto(image, 2048, 2048, 'webp') },
   ];
 }

@@ -11,7 +11,7 @@ import { fashionize } from '../worker/image/fashionize.ts';
 import type { GrayImage } from '../worker/image/gray.ts';
 
 const RUNS = 200;
-const SIZES = [[750, 500], [448, 336], [256, 192]] as const;
+const SIZES = [[750, 500], [448, 336], [256, 192], [128, 96]] as const;
 
 /** BT.601 luma of an RGB picture, as a decoder would hand it over. */
 function luma(rgb: Uint8Array, width: number, height: number): GrayImage {

@@ -139,6 +139,19 @@ describe('decodeJpeg against sharp', () => {
     expect(decode(spliced).data).toEqual(decode(bytes).data);
     expect(bytes.filter((b, i) => b === 0xff && bytes[i + 1] === 0xc4).length).toBeGreaterThan(1);
   });
+
+  it('decodes the baseline and progressive files of one photo to the same pixels at every scale', async () => {
+    // Both hold the same quantised coefficients: the sequential decoder's one-lookup fast path must
+    // reproduce what the progressive decoder reads code by code. Quality 98 gives magnitudes too long
+    // for the fast path; 4:4:4 and gray give other block interleavings.
+    for (const options of [{ quality: 60 }, { quality: 98 }, { chromaSubsampling: '4:4:4' }, { gray: true }]) {
+      const [baseline, progressive] = await Promise.all([encode(700, 470, options, 3), encode(700, 470, { ...options, progressive: true }, 3)]);
+      for (const longSide of [1, 100, 200, 700]) {
+        const expected = decode(progressive, longSide);
+        expect(decode(baseline, longSide), `${JSON.stringify(options)} long side ${longSide}`).toEqual(expected);
+      }
+    }
+  });
 });
 
 describe('hand-made files: restart intervals and sampling factors', () => {

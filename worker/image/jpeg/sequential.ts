@@ -11,12 +11,20 @@ import { LOOKUP_BITS, ZIGZAG } from './tables.ts';
 /**
  * Decodes one block, writing the quantised coefficients of zigzag index < `keep` into `block` (natural
  * order; the caller clears them afterwards). `keep` = 0 only skips the block.
- * The common coefficients (code and magnitude within LOOKUP_BITS) are read straight from the bit
- * buffer, held in locals; the others go through the reader.
+ * Most symbols (code and magnitude within LOOKUP_BITS, end-of-block included) are read with one
+ * lookup straight from the bit buffer, held in locals; the others go through the reader.
  */
 export function decodeSequentialBlock(reader: BitReader, component: FrameComponent, block: Int16Array, keep: number): void {
-  const dcSize = reader.decode(component.dcTable!);
-  if (dcSize !== 0) component.predictor += reader.signed(dcSize);
+  if (reader.count < 16) reader.fill();
+  const dc = component.dcTable!.coefficients[reader.buffer >>> (32 - LOOKUP_BITS)]!;
+  if (dc !== 0) {
+    reader.buffer <<= dc & 15;
+    reader.count -= dc & 15;
+    component.predictor += dc >> 12;
+  } else {
+    const size = reader.decode(component.dcTable!);
+    if (size !== 0) component.predictor += reader.signed(size);
+  }
   if (keep > 0) block[0] = component.predictor;
   const acTable = component.acTable!;
   const wholes = acTable.coefficients;
@@ -34,9 +42,16 @@ export function decodeSequentialBlock(reader: BitReader, component: FrameCompone
     if (whole !== 0) {
       buffer <<= whole & 15;
       count -= whole & 15;
-      k += (whole >> 4) & 15;
+      const value = whole >> 12;
+      const run = (whole >> 4) & 15;
+      if (value === 0) {
+        if (run !== 15) break; // end of block
+        k += 16;
+        continue;
+      }
+      k += run;
       if (k > 63) throw corrupt('a block has more than 64 coefficients');
-      if (k < keep) block[ZIGZAG[k]!] = whole >> 12;
+      if (k < keep) block[ZIGZAG[k]!] = value;
       k++;
       continue;
     }

@@ -23,8 +23,10 @@ export interface HuffmanTable {
   valueOffset: Int32Array;
   symbols: Uint8Array;
   /**
-   * AC tables: indexed like `lookup`, the whole coefficient when its code and magnitude bits fit in
-   * LOOKUP_BITS: (value << 12) | (run << 4) | bits used; 0 otherwise (T.81 F.2.2.1 EXTEND done ahead).
+   * Indexed like `lookup`, the whole symbol with its magnitude, when its code and magnitude bits fit
+   * in LOOKUP_BITS: (value << 12) | (run << 4) | bits used, value 0 for a symbol of size 0 (a DC
+   * difference of 0, an AC end-of-block or run of sixteen zeros); 0 otherwise (T.81 F.2.2.1 EXTEND
+   * done ahead). What the sequential decoder reads; progressive scans read `lookup`.
    */
   coefficients: Int32Array;
 }
@@ -73,9 +75,7 @@ export function readHuffmanTables(data: Uint8Array, dc: (HuffmanTable | undefine
     for (const s of symbols) {
       if (kind === 0 ? s > 11 : (s & 15) > 10) throw corrupt(`Huffman table ${id} holds the invalid symbol ${s}`);
     }
-    const table = buildHuffmanTable(counts, symbols);
-    if (kind === 1) fillCoefficientLookup(table);
-    (kind === 0 ? dc : ac)[id] = table;
+    (kind === 0 ? dc : ac)[id] = buildHuffmanTable(counts, symbols);
     at += 17 + total;
   }
   return count;
@@ -103,19 +103,20 @@ function buildHuffmanTable(counts: Uint8Array, symbols: Uint8Array): HuffmanTabl
     code <<= 1;
   }
   maxCode[17] = 0x7fffffff; // sentinel: the slow path stops here and reports an invalid code
-  return { lookup, maxCode, valueOffset, symbols, coefficients: new Int32Array(0) };
+  return { lookup, maxCode, valueOffset, symbols, coefficients: coefficientLookup(lookup) };
 }
 
-/** Fills an AC table's `coefficients` from its `lookup`: codes of a nonzero coefficient whose magnitude bits follow within the window. */
-function fillCoefficientLookup(table: HuffmanTable): void {
-  table.coefficients = new Int32Array(1 << LOOKUP_BITS);
+/** `coefficients` from `lookup`: the codes whose magnitude bits (if any) follow within the window. */
+function coefficientLookup(lookup: Uint16Array): Int32Array {
+  const coefficients = new Int32Array(1 << LOOKUP_BITS);
   for (let index = 0; index < 1 << LOOKUP_BITS; index++) {
-    const entry = table.lookup[index]!;
+    const entry = lookup[index]!;
     const length = entry >> 8;
     const size = entry & 15;
-    if (entry === 0 || size === 0 || length + size > LOOKUP_BITS) continue;
+    if (entry === 0 || length + size > LOOKUP_BITS) continue;
     const bits = (index >> (LOOKUP_BITS - length - size)) & ((1 << size) - 1);
-    const value = bits < 1 << (size - 1) ? bits - (1 << size) + 1 : bits;
-    table.coefficients[index] = (value << 12) | (entry & 0xf0) | (length + size);
+    const value = size === 0 ? 0 : bits < 1 << (size - 1) ? bits - (1 << size) + 1 : bits;
+    coefficients[index] = (value << 12) | (entry & 0xf0) | (length + size);
   }
+  return coefficients;
 }

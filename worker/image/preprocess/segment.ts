@@ -183,8 +183,11 @@ function trimToGarment(contrast: Float32Array, width: number, height: number, gr
       const mean = neighbourhoodMean(contrast, width, height, x, y);
       if (mean < threshold / 2) continue;
       kept[p] = value;
-      peak = Math.max(peak, mean);
-      [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
+      if (mean > peak) peak = mean;
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (y < minY) minY = y;
+      maxY = y; // rows come in order
     }
   }
   if (maxX < 0) return null;
