@@ -42,6 +42,8 @@ export interface NativeKernels {
     rows: number,
     channels: number,
   ): void;
+  /** OpenBLAS' name for the kernel set it loaded (lower case, e.g. "haswell"). */
+  blasCore(): string;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   matMul(
     a: Float32Array,
@@ -74,13 +76,19 @@ function openBlasFlags(): string[] {
   }
 }
 
+/**
+ * No -march=native and no FMA contraction: the addon's own float code (im2col, batch norm, pooling
+ * gradients) then rounds the same way on every AVX2 machine, whatever the compiler could use here.
+ */
+const COMPILER_FLAGS = ['-O3', '-mavx2', '-ffp-contract=off', '-std=c++17', '-shared', '-fPIC'];
+
 function compile(target: string): void {
   const nodeHeaders = join(dirname(process.execPath), '../include/node');
   const blas = openBlasFlags();
   const rpath = blas.filter((flag) => flag.startsWith('-L')).map((flag) => `-Wl,-rpath,${flag.slice(2)}`);
   const partial = `${target}.${process.pid}.tmp`;
   try {
-    execFileSync('g++', ['-O3', '-march=native', '-std=c++17', '-shared', '-fPIC', `-I${nodeHeaders}`, SOURCE, '-o', partial, ...blas, ...rpath], {
+    execFileSync('g++', [...COMPILER_FLAGS, `-I${nodeHeaders}`, SOURCE, '-o', partial, ...blas, ...rpath], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   } catch (error) {
@@ -94,17 +102,62 @@ function compile(target: string): void {
   renameSync(partial, target);
 }
 
+/**
+ * The one OpenBLAS kernel set training uses on every machine. Debian's OpenBLAS carries kernels for
+ * every x86-64 core and picks one for the CPU when it loads; they block and sum the products in
+ * different orders, so unpinned, an AMD EPYC and an Intel Xeon trained different weights (issue 15).
+ * Haswell's are the newest that need only AVX2 and FMA, which every x86-64 CPU since 2015 has
+ * (SkylakeX's need AVX-512). The library reads OPENBLAS_CORETYPE from the process environment once,
+ * as it loads with the addon, so the loader sets it just before and restores the caller's value after.
+ */
+const BLAS_CORE = 'Haswell';
+
+/** Runs `load` with the environment variables given, then puts back what the caller had. */
+function withEnvironment<T>(values: Record<string, string>, load: () => T): T {
+  const previous = Object.keys(values).map((name) => [name, process.env[name]] as const);
+  Object.assign(process.env, values);
+  try {
+    return load();
+  } finally {
+    for (const [name, value] of previous) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+/** Forcing Haswell kernels on a CPU without AVX2 or FMA would end the process on an illegal instruction. */
+function assertAvx2(): void {
+  let flags = '';
+  try {
+    flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+  } catch {
+    return; // no /proc: nothing to check against; OpenBLAS itself will refuse an unknown core
+  }
+  const missing = ['avx2', 'fma'].filter((flag) => !flags.split(/\s+/).includes(flag));
+  if (missing.length > 0) {
+    throw new NativeBuildError(`convnet training pins OpenBLAS' ${BLAS_CORE} kernels, which need ${missing.join(' and ')}; this CPU lacks them`);
+  }
+}
+
 let loaded: NativeKernels | undefined;
 
 /** The native kernels, compiled first if this version of blas.cc has not been built on this machine. */
 export function nativeKernels(): NativeKernels {
   if (loaded) return loaded;
-  const version = createHash('sha256').update(readFileSync(SOURCE)).update(process.versions.napi ?? '').digest('hex').slice(0, 16);
+  const version = createHash('sha256').update(readFileSync(SOURCE)).update(process.versions.napi ?? '').update(COMPILER_FLAGS.join(' ')).digest('hex').slice(0, 16);
   const target = join(OUT_DIR, `kernels-${version}.node`);
   if (!existsSync(target)) {
     mkdirSync(OUT_DIR, { recursive: true });
     compile(target);
   }
-  loaded = createRequire(import.meta.url)(target) as NativeKernels;
+  assertAvx2();
+  // One thread as well: the addon asks for it at load, and no thread pool is started before that.
+  const kernels = withEnvironment({ OPENBLAS_CORETYPE: BLAS_CORE, OPENBLAS_NUM_THREADS: '1' }, () => createRequire(import.meta.url)(target) as NativeKernels);
+  if (kernels.blasCore().toLowerCase() !== BLAS_CORE.toLowerCase()) {
+    // OpenBLAS was already in the process (loaded by something else) with its own choice.
+    throw new NativeBuildError(`OpenBLAS runs its ${kernels.blasCore()} kernels, not the pinned ${BLAS_CORE}: it was loaded before the training kernels`);
+  }
+  loaded = kernels;
   return loaded;
 }

@@ -346,6 +346,13 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// The name of the kernel set OpenBLAS chose when it loaded, for the loader to verify its pin.
+napi_value BlasCore(napi_env env, napi_callback_info) {
+  napi_value name;
+  napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &name);
+  return name;
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -360,6 +367,7 @@ NAPI_MODULE_INIT() {
       {"maxPoolGrad", MaxPoolGrad},
       {"batchNormForward", BatchNormForward},
       {"batchNormBackward", BatchNormBackward},
+      {"blasCore", BlasCore},
   };
   for (const auto& f : functions) {
     napi_value fn;
