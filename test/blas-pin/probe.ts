@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { nativeKernels, type NativeKernels } from '../../train/native/addon.ts';
-import { random } from '../random.ts';
+import { random } from '../../harness/random.ts';
 
 const [unpinnedAddon] = process.argv.slice(2);
 const kernels: NativeKernels = unpinnedAddon ? (createRequire(import.meta.url)(unpinnedAddon) as NativeKernels) : nativeKernels();
