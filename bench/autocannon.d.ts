@@ -27,6 +27,9 @@ declare module 'autocannon' {
   /** Emits 'response' (client, statusCode, bytes, responseTimeMs) for every response. */
   type Instance = EventEmitter;
 
-  function autocannon(options: Options, done: (error: Error | null, result: Result) => void): Instance;
+  function autocannon(
+    options: Options,
+    done: (error: Error | null, result: Result) => void,
+  ): Instance;
   export default autocannon;
 }

@@ -17,14 +17,16 @@ const LIMITS = { maxBodyBytes: DEFAULT_MAX_BODY_BYTES, bodyStallMs: DEFAULT_BODY
 async function readToEof(body: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
-  for (let result = await reader.read(); !result.done; result = await reader.read()) chunks.push(result.value);
+  for (let result = await reader.read(); !result.done; result = await reader.read())
+    chunks.push(result.value);
   return chunks;
 }
 
 /** Bytes of the body read the way `read` says. */
 async function bytesRead(request: Request, read: string | null): Promise<number> {
   if (read === 'whole') return (await request.arrayBuffer()).byteLength;
-  if (read === 'to-eof') return (await readToEof(request.body!)).reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  if (read === 'to-eof')
+    return (await readToEof(request.body!)).reduce((sum, chunk) => sum + chunk.byteLength, 0);
   const body = await readBody(request, LIMITS);
   releaseBody(request);
   return body.byteLength;
@@ -32,6 +34,8 @@ async function bytesRead(request: Request, read: string | null): Promise<number>
 
 export default {
   async fetch(request: Request): Promise<Response> {
-    return Response.json({ bytes: await bytesRead(request, new URL(request.url).searchParams.get('read')) });
+    return Response.json({
+      bytes: await bytesRead(request, new URL(request.url).searchParams.get('read')),
+    });
   },
 };

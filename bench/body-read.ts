@@ -28,12 +28,25 @@ function run(url: URL, bytes: number, cpuSeconds: () => number | undefined): Pro
   let responses = 0;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url: url.href, method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(bytes), connections: 1, duration: seconds },
+      {
+        url: url.href,
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.alloc(bytes),
+        connections: 1,
+        duration: seconds,
+      },
       (error, result) => {
         const after = cpuSeconds();
         if (error) return reject(error);
-        if (result.non2xx + result.errors + result.timeouts > 0) return reject(new Error(`${url.search}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`));
-        if (before === undefined || after === undefined) return reject(new Error('workerd CPU time cannot be read here (no /proc)'));
+        if (result.non2xx + result.errors + result.timeouts > 0)
+          return reject(
+            new Error(
+              `${url.search}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`,
+            ),
+          );
+        if (before === undefined || after === undefined)
+          return reject(new Error('workerd CPU time cannot be read here (no /proc)'));
         resolve(((after - before) * 1e6) / responses);
       },
     );
@@ -41,14 +54,19 @@ function run(url: URL, bytes: number, cpuSeconds: () => number | undefined): Pro
   });
 }
 
-const { value: worker, cpuSeconds } = await withCpuMeter(() => startWorker({ entry: 'bench/body-read-worker.ts' }));
+const { value: worker, cpuSeconds } = await withCpuMeter(() =>
+  startWorker({ entry: 'bench/body-read-worker.ts' }),
+);
 try {
   const samples = new Map<string, number[]>();
   for (let r = 0; r < rounds; r++) {
     for (const bytes of SIZES) {
       for (const read of r % 2 === 0 ? READS : [...READS].reverse()) {
         const key = `${read} ${bytes}`;
-        samples.set(key, [...(samples.get(key) ?? []), await run(new URL(`/?read=${read}`, worker.url), bytes, cpuSeconds)]);
+        samples.set(key, [
+          ...(samples.get(key) ?? []),
+          await run(new URL(`/?read=${read}`, worker.url), bytes, cpuSeconds),
+        ]);
       }
     }
   }
@@ -57,13 +75,25 @@ try {
       const runs = samples.get(`${read} ${bytes}`)!;
       const whole = samples.get(`whole ${bytes}`)!;
       const beyondWhole = runs.map((us, index) => us - whole[index]!);
-      return { read, bytes, rounds: runs.length, cpuUsPerRequest: round(median(runs)), beyondWholeUs: round(median(beyondWhole)) };
+      return {
+        read,
+        bytes,
+        rounds: runs.length,
+        cpuUsPerRequest: round(median(runs)),
+        beyondWholeUs: round(median(beyondWhole)),
+      };
     }),
   );
-  for (const f of figures) console.log(`${f.read.padEnd(8)} ${String(f.bytes).padStart(6)} B: ${f.cpuUsPerRequest} us workerd CPU per request, ${f.beyondWholeUs} us beyond whole (medians of ${f.rounds})`);
+  for (const f of figures)
+    console.log(
+      `${f.read.padEnd(8)} ${String(f.bytes).padStart(6)} B: ${f.cpuUsPerRequest} us workerd CPU per request, ${f.beyondWholeUs} us beyond whole (medians of ${f.rounds})`,
+    );
   const dir = join(PROJECT_ROOT, 'bench-results');
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'body-read.json'), `${JSON.stringify({ generatedAt: new Date().toISOString(), seconds, figures }, null, 2)}\n`);
+  await writeFile(
+    join(dir, 'body-read.json'),
+    `${JSON.stringify({ generatedAt: new Date().toISOString(), seconds, figures }, null, 2)}\n`,
+  );
   console.log(`wrote ${join(dir, 'body-read.json')}`);
 } finally {
   await worker.dispose();

@@ -30,7 +30,10 @@ export interface BundleFigure {
 }
 
 interface Metafile {
-  outputs: Record<string, { entryPoint?: string; inputs: Record<string, { bytesInOutput: number }> }>;
+  outputs: Record<
+    string,
+    { entryPoint?: string; inputs: Record<string, { bytesInOutput: number }> }
+  >;
 }
 
 /**
@@ -38,7 +41,9 @@ interface Metafile {
  * bundled model asset other than the default MLP's, i.e. of models built optionally, like the CNN.
  */
 export function defaultBuildGzipKiB(bundle: BundleFigure): number {
-  const optional = bundle.modules.filter((m) => m.name.endsWith('.bin') && m.name !== DEFAULT_ASSET);
+  const optional = bundle.modules.filter(
+    (m) => m.name.endsWith('.bin') && m.name !== DEFAULT_ASSET,
+  );
   return bundle.gzipKiB - optional.reduce((sum, m) => sum + m.gzipBytes, 0) / 1024;
 }
 
@@ -52,7 +57,8 @@ function byPackage(meta: Metafile): { name: string; bytes: number }[] {
   const totals = new Map<string, number>();
   for (const output of Object.values(meta.outputs)) {
     if (!output.entryPoint) continue;
-    for (const [path, input] of Object.entries(output.inputs)) totals.set(owner(path), (totals.get(owner(path)) ?? 0) + input.bytesInOutput);
+    for (const [path, input] of Object.entries(output.inputs))
+      totals.set(owner(path), (totals.get(owner(path)) ?? 0) + input.bytesInOutput);
   }
   return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
@@ -63,21 +69,38 @@ export async function benchBundle(): Promise<BundleFigure> {
   try {
     const metafile = join(dir, 'meta.json');
     const out = join(dir, 'out');
-    const stdout = await wrangler(['deploy', '--dry-run', '--minify', '--outdir', out, '--metafile', metafile]);
+    const stdout = await wrangler([
+      'deploy',
+      '--dry-run',
+      '--minify',
+      '--outdir',
+      out,
+      '--metafile',
+      metafile,
+    ]);
     const total = /Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/.exec(stdout);
     if (!total) throw new Error(`no "Total Upload" line in wrangler's output:\n${stdout}`);
-    const files = (await readdir(out)).filter((name) => !name.endsWith('.map') && name !== 'README.md');
+    const files = (await readdir(out)).filter(
+      (name) => !name.endsWith('.map') && name !== 'README.md',
+    );
     const modules = await Promise.all(
       files.map(async (file) => {
         const bytes = await readFile(join(out, file));
-        return { name: file.replace(/^[0-9a-f]{40}-/, ''), bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
+        return {
+          name: file.replace(/^[0-9a-f]{40}-/, ''),
+          bytes: bytes.length,
+          gzipBytes: gzipSync(bytes, { level: 9 }).length,
+        };
       }),
     );
     return {
       modules: modules.sort((a, b) => b.gzipBytes - a.gzipBytes),
       totalKiB: Number(total[1]),
       gzipKiB: Number(total[2]),
-      scriptByPackage: byPackage(JSON.parse(await readFile(metafile, 'utf8')) as Metafile).slice(0, 12),
+      scriptByPackage: byPackage(JSON.parse(await readFile(metafile, 'utf8')) as Metafile).slice(
+        0,
+        12,
+      ),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -57,7 +57,9 @@ try {
     const run = (await page.evaluate(`(${IN_PAGE})(${JSON.stringify(photoBase64)})`)) as Run;
     if (i > 0) samples.push(run); // the first run loads the module and warms the Worker
   }
-  const posts = network.calls(new URL('/v1/classify', worker.url).href).filter((call) => call.method === 'POST');
+  const posts = network
+    .calls(new URL('/v1/classify', worker.url).href)
+    .filter((call) => call.method === 'POST');
   const sentBytes = await Promise.all(posts.map(async (call) => (await network.body(call)).length));
   const results = {
     generatedAt: new Date().toISOString(),
@@ -67,12 +69,20 @@ try {
     runs: samples.length,
     medianSentBytes: median(sentBytes),
     medianClassifyMs: round(median(samples.map((s) => s.classifyMs))),
-    medianWorkerMs: Object.fromEntries(Object.keys(samples[0]!.worker).map((name) => [name, round(median(samples.map((s) => s.worker[name]!)))])),
+    medianWorkerMs: Object.fromEntries(
+      Object.keys(samples[0]!.worker).map((name) => [
+        name,
+        round(median(samples.map((s) => s.worker[name]!))),
+      ]),
+    ),
     top: [...new Set(samples.map((s) => s.top))],
   };
   console.log(JSON.stringify(results, null, 2));
   await mkdir(join(PROJECT_ROOT, 'bench-results'), { recursive: true });
-  await writeFile(join(PROJECT_ROOT, 'bench-results', 'client-photo.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(
+    join(PROJECT_ROOT, 'bench-results', 'client-photo.json'),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
 } finally {
   await browser.close();
   await worker.dispose();

@@ -50,13 +50,19 @@ export async function benchPhases(samples: number, deadline: number): Promise<Ph
     const worker = await startWorker({ entry: 'bench/compute-worker.ts' });
     try {
       const response = await worker.fetch('/phases');
-      if (!response.ok) throw new Error(`/phases failed: HTTP ${response.status} ${await response.text()}`);
+      if (!response.ok)
+        throw new Error(`/phases failed: HTTP ${response.status} ${await response.text()}`);
       runs.push((await response.json()) as Record<string, number>);
     } finally {
       await worker.dispose();
     }
   }
-  return Object.fromEntries(Object.keys(runs[0] ?? {}).map((phase) => [phase, round(median(runs.map((run) => run[phase]!)))]));
+  return Object.fromEntries(
+    Object.keys(runs[0] ?? {}).map((phase) => [
+      phase,
+      round(median(runs.map((run) => run[phase]!))),
+    ]),
+  );
 }
 
 /** `wrangler check startup` figures of one Worker entry (medians over runs). */
@@ -79,7 +85,8 @@ function runNs(pids: number[]): number | undefined {
   try {
     let ns = 0;
     for (const pid of pids) {
-      for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      for (const task of readdirSync(`/proc/${pid}/task`))
+        ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
     }
     return pids.length > 0 ? ns : undefined;
   } catch {
@@ -92,16 +99,25 @@ type RequestPair = [[number, number], [number, number], [number]];
 
 async function firstRequests(entry: string | undefined): Promise<RequestPair> {
   const raw = payloads()[0]!;
-  const { value: worker, pids } = await withCpuMeter(() => startWorker(entry === undefined ? {} : { entry }));
+  const { value: worker, pids } = await withCpuMeter(() =>
+    startWorker(entry === undefined ? {} : { entry }),
+  );
   const startupMs = (runNs(pids) ?? NaN) / 1e6;
   try {
     const times: [number, number][] = [];
     for (let i = 0; i < 2; i++) {
       const cpuBefore = runNs(pids) ?? NaN;
       const started = performance.now();
-      const response = await worker.fetch('/v1/classify', { method: 'POST', headers: { 'content-type': raw.contentType }, body: raw.body });
+      const response = await worker.fetch('/v1/classify', {
+        method: 'POST',
+        headers: { 'content-type': raw.contentType },
+        body: raw.body,
+      });
       await response.arrayBuffer();
-      if (!response.ok) throw new Error(`first request to ${entry ?? 'the Worker'} failed: HTTP ${response.status}`);
+      if (!response.ok)
+        throw new Error(
+          `first request to ${entry ?? 'the Worker'} failed: HTTP ${response.status}`,
+        );
       times.push([performance.now() - started, ((runNs(pids) ?? NaN) - cpuBefore) / 1e6]);
     }
     return [times[0]!, times[1]!, [startupMs]];
@@ -111,14 +127,20 @@ async function firstRequests(entry: string | undefined): Promise<RequestPair> {
 }
 
 /** `samples` fresh instances of each Worker, alternating, stopping early at `deadline` (ms since the epoch). */
-export async function benchFirstRequest(samples: number, deadline: number): Promise<FirstRequestFigure[]> {
+export async function benchFirstRequest(
+  samples: number,
+  deadline: number,
+): Promise<FirstRequestFigure[]> {
   const runs = { 'no-op': [] as RequestPair[], classifier: [] as RequestPair[] };
   for (let i = 0; i < samples && (i === 0 || Date.now() < deadline); i++) {
-    const order = i % 2 === 0 ? (['no-op', 'classifier'] as const) : (['classifier', 'no-op'] as const);
-    for (const name of order) runs[name].push(await firstRequests(name === 'no-op' ? NOOP_ENTRY : undefined));
+    const order =
+      i % 2 === 0 ? (['no-op', 'classifier'] as const) : (['classifier', 'no-op'] as const);
+    for (const name of order)
+      runs[name].push(await firstRequests(name === 'no-op' ? NOOP_ENTRY : undefined));
   }
   /** Median of request `request` (0: first, 1: second; 2: startup), `figure` 0: wall ms, 1: CPU ms (startup: 0, CPU ms). */
-  const of = (worker: keyof typeof runs, request: 0 | 1 | 2, figure: 0 | 1): number => median(runs[worker].map((pair) => pair[request][figure]!));
+  const of = (worker: keyof typeof runs, request: 0 | 1 | 2, figure: 0 | 1): number =>
+    median(runs[worker].map((pair) => pair[request][figure]!));
   return (['no-op', 'classifier'] as const).map((worker) => ({
     worker,
     samples: runs[worker].length,
@@ -154,7 +176,10 @@ function profileCpu(profile: CpuProfile): { cpuMs: number; top: { name: string; 
     const name = `${frame.functionName || '(top level)'}${frame.lineNumber >= 0 ? ` line ${frame.lineNumber + 1}` : ''}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + us);
   });
-  const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([name, us]) => ({ name, ms: round(us / 1000) }));
+  const top = [...byFunction]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([name, us]) => ({ name, ms: round(us / 1000) }));
   return { cpuMs: cpuUs / 1000, top };
 }
 
@@ -162,11 +187,20 @@ function profileCpu(profile: CpuProfile): { cpuMs: number; top: { name: string; 
 export async function benchStartup(runs: number, deadline: number): Promise<StartupFigure[]> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-startup-'));
   try {
-    const results = { 'no-op': [] as ReturnType<typeof profileCpu>[], classifier: [] as ReturnType<typeof profileCpu>[] };
+    const results = {
+      'no-op': [] as ReturnType<typeof profileCpu>[],
+      classifier: [] as ReturnType<typeof profileCpu>[],
+    };
     for (let i = 0; i < runs && (i === 0 || Date.now() < deadline); i++) {
       for (const worker of ['classifier', 'no-op'] as const) {
         const outfile = join(dir, `${worker}-${i}.cpuprofile`);
-        await wrangler(['check', 'startup', '--outfile', outfile, ...(worker === 'no-op' ? [`--args=${NOOP_ENTRY}`] : [])]);
+        await wrangler([
+          'check',
+          'startup',
+          '--outfile',
+          outfile,
+          ...(worker === 'no-op' ? [`--args=${NOOP_ENTRY}`] : []),
+        ]);
         results[worker].push(profileCpu(JSON.parse(await readFile(outfile, 'utf8')) as CpuProfile));
       }
     }

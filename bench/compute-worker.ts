@@ -33,14 +33,20 @@ export interface ComputeResult {
 }
 
 /** Deterministic pixels 0..255 (the compute cost does not depend on the values). */
-const pixelsFor = (batch: number): Float32Array => Float32Array.from({ length: batch * PIXELS_PER_IMAGE }, (_, i) => (i * 37) % 256);
+const pixelsFor = (batch: number): Float32Array =>
+  Float32Array.from({ length: batch * PIXELS_PER_IMAGE }, (_, i) => (i * 37) % 256);
 
 /**
  * Predicts repeatedly until `targetMs` have passed; returns how many predictions ran and the time
  * they took. Reading the clock after every call costs well under a microsecond, far less than a
  * prediction, and spares a calibration that one descheduled millisecond on a busy machine can spoil.
  */
-function timeRound(variant: Variant, pixels: Float32Array, batch: number, targetMs: number): { loops: number; ms: number } {
+function timeRound(
+  variant: Variant,
+  pixels: Float32Array,
+  batch: number,
+  targetMs: number,
+): { loops: number; ms: number } {
   const started = performance.now();
   let loops = 0;
   let ms = 0;
@@ -80,7 +86,12 @@ async function compute(batch: number, rounds: number, targetMs: number): Promise
       const variant = all[(round + k) % all.length]!;
       if (variant.backend) await activate(variant.backend);
       const { loops, ms } = timeRound(variant, pixels, batch, targetMs);
-      timings.push({ round, variant: variant.name, loops, perImageUs: (ms * 1000) / (loops * batch) });
+      timings.push({
+        round,
+        variant: variant.name,
+        loops,
+        perImageUs: (ms * 1000) / (loops * batch),
+      });
     }
   }
   const reference = outputs.get(all[0]!.name)!;
@@ -119,7 +130,8 @@ async function phases(): Promise<Record<string, number>> {
 
 const integerParam = (url: URL, name: string, fallback: number): number => {
   const value = Number(url.searchParams.get(name) ?? fallback);
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a positive integer`);
   return value;
 };
 
@@ -129,10 +141,16 @@ export default {
     try {
       if (url.pathname === '/phases') return Response.json(await phases());
       if (url.pathname !== '/compute') return new Response('not found', { status: 404 });
-      const result = await compute(integerParam(url, 'batch', 1), integerParam(url, 'rounds', 9), integerParam(url, 'targetMs', 25));
+      const result = await compute(
+        integerParam(url, 'batch', 1),
+        integerParam(url, 'rounds', 9),
+        integerParam(url, 'targetMs', 25),
+      );
       return Response.json(result);
     } catch (error) {
-      return new Response(error instanceof Error ? error.stack ?? error.message : String(error), { status: 500 });
+      return new Response(error instanceof Error ? (error.stack ?? error.message) : String(error), {
+        status: 500,
+      });
     }
   },
 };

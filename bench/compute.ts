@@ -27,7 +27,9 @@ const ENTRY = 'bench/compute-worker.ts';
 
 /** Summarises one /compute answer into a figure per variant. */
 function summarise(result: ComputeResult): ComputeFigure[] {
-  const byVariant = result.variants.map((variant) => result.timings.filter((t) => t.variant === variant));
+  const byVariant = result.variants.map((variant) =>
+    result.timings.filter((t) => t.variant === variant),
+  );
   const project = median(byVariant[0]!.map((t) => t.perImageUs));
   return result.variants.map((variant, i) => {
     const samples = byVariant[i]!.map((t) => t.perImageUs);
@@ -46,12 +48,18 @@ function summarise(result: ComputeResult): ComputeFigure[] {
 }
 
 /** Runs the compute benchmark: `rounds` alternating rounds per batch size, each loop ~`targetMs`. */
-export async function benchCompute(options: { rounds: number; targetMs: number; batches: number[] }): Promise<ComputeFigure[]> {
+export async function benchCompute(options: {
+  rounds: number;
+  targetMs: number;
+  batches: number[];
+}): Promise<ComputeFigure[]> {
   const worker = await startWorker({ entry: ENTRY, fullTfjsCore: true });
   try {
     const figures: ComputeFigure[] = [];
     for (const batch of options.batches) {
-      const response = await worker.fetch(`/compute?batch=${batch}&rounds=${options.rounds}&targetMs=${options.targetMs}`);
+      const response = await worker.fetch(
+        `/compute?batch=${batch}&rounds=${options.rounds}&targetMs=${options.targetMs}`,
+      );
       const body = await response.text();
       if (!response.ok) throw new Error(`compute benchmark failed (${response.status}): ${body}`);
       figures.push(...summarise(JSON.parse(body) as ComputeResult));

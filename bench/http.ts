@@ -47,7 +47,12 @@ interface Target {
 }
 
 /** One autocannon run of `seconds`, with latencies of every 2xx response (autocannon's own histogram has 1 ms steps). */
-function load({ worker, query, cpuSeconds }: Target, payload: Payload, connections: number, seconds: number): Promise<Sample> {
+function load(
+  { worker, query, cpuSeconds }: Target,
+  payload: Payload,
+  connections: number,
+  seconds: number,
+): Promise<Sample> {
   const latencies: number[] = [];
   let responses = 0;
   const cpuBefore = cpuSeconds();
@@ -69,7 +74,10 @@ function load({ worker, query, cpuSeconds }: Target, payload: Payload, connectio
           p50Ms: quantile(latencies, 0.5),
           p99Ms: quantile(latencies, 0.99),
           failures: result.errors + result.timeouts + result.non2xx,
-          cpuUsPerRequest: cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / responses,
+          cpuUsPerRequest:
+            cpuBefore === undefined || cpuAfter === undefined
+              ? undefined
+              : ((cpuAfter - cpuBefore) * 1e6) / responses,
         });
       },
     );
@@ -83,12 +91,18 @@ function load({ worker, query, cpuSeconds }: Target, payload: Payload, connectio
 /** The median CPU per request of `runs`, when every run could measure it. */
 function cpuFigure(runs: Sample[]): Pick<HttpFigure, 'cpuUsPerRequest'> {
   const cpu = runs.map((s) => s.cpuUsPerRequest);
-  return cpu.length > 0 && cpu.every((us) => us !== undefined) ? { cpuUsPerRequest: round(median(cpu as number[])) } : {};
+  return cpu.length > 0 && cpu.every((us) => us !== undefined)
+    ? { cpuUsPerRequest: round(median(cpu as number[])) }
+    : {};
 }
 
 /** Fails early, with the Worker's answer, if it does not accept the payload. */
 async function check({ worker, query }: Target, payload: Payload): Promise<void> {
-  const response = await worker.fetch(`/v1/classify${query}`, { method: 'POST', headers: { 'content-type': payload.contentType }, body: payload.body });
+  const response = await worker.fetch(`/v1/classify${query}`, {
+    method: 'POST',
+    headers: { 'content-type': payload.contentType },
+    body: payload.body,
+  });
   const body = await response.text();
   if (!response.ok) throw new Error(`${payload.name}: HTTP ${response.status} ${body}`);
 }
@@ -97,23 +111,40 @@ async function check({ worker, query }: Target, payload: Payload): Promise<void>
  * Runs `rounds` alternating rounds of `seconds` per worker, payload and connection count.
  * `deadline` (ms since the epoch) cuts the rounds short; at least one round always runs.
  */
-export async function benchHttp(options: { rounds: number; seconds: number; connections: number[]; deadline: number }): Promise<HttpFigure[]> {
+export async function benchHttp(options: {
+  rounds: number;
+  seconds: number;
+  connections: number[];
+  deadline: number;
+}): Promise<HttpFigure[]> {
   const { value: classifier, cpuSeconds: classifierCpu } = await withCpuMeter(() => startWorker());
-  const { value: noop, cpuSeconds: noopCpu } = await withCpuMeter(() => startWorker({ entry: 'bench/noop-worker.ts' }));
+  const { value: noop, cpuSeconds: noopCpu } = await withCpuMeter(() =>
+    startWorker({ entry: 'bench/noop-worker.ts' }),
+  );
   const probe = await classifier.fetch('/v2/models/cnn/ready');
   await probe.arrayBuffer();
   const cnn = probe.ok;
   const workers: Partial<Record<HttpFigure['worker'], Target>> = {
     'no-op': { worker: noop, query: '', cpuSeconds: noopCpu },
     classifier: { worker: classifier, query: '', cpuSeconds: classifierCpu },
-    ...(cnn ? { 'classifier ?model=cnn': { worker: classifier, query: '?model=cnn', cpuSeconds: classifierCpu } } : {}),
+    ...(cnn
+      ? {
+          'classifier ?model=cnn': {
+            worker: classifier,
+            query: '?model=cnn',
+            cpuSeconds: classifierCpu,
+          },
+        }
+      : {}),
   };
   const names = Object.keys(workers) as HttpFigure['worker'][];
   try {
     const bodies = payloads();
-    for (const payload of bodies) for (const target of Object.values(workers)) await check(target!, payload);
+    for (const payload of bodies)
+      for (const target of Object.values(workers)) await check(target!, payload);
     const samples = new Map<string, Sample[]>();
-    const key = (worker: string, payload: string, connections: number): string => `${worker}|${payload}|${connections}`;
+    const key = (worker: string, payload: string, connections: number): string =>
+      `${worker}|${payload}|${connections}`;
     for (let r = 0; r < options.rounds && (r === 0 || Date.now() < options.deadline); r++) {
       for (const payload of bodies) {
         for (const connections of options.connections) {
@@ -129,7 +160,8 @@ export async function benchHttp(options: { rounds: number; seconds: number; conn
     const figures: HttpFigure[] = [];
     for (const payload of bodies) {
       for (const connections of options.connections) {
-        const rpsOf = (name: string): number => median((samples.get(key(name, payload.name, connections)) ?? []).map((s) => s.rps));
+        const rpsOf = (name: string): number =>
+          median((samples.get(key(name, payload.name, connections)) ?? []).map((s) => s.rps));
         for (const name of names) {
           const runs = samples.get(key(name, payload.name, connections)) ?? [];
           figures.push({

@@ -40,14 +40,21 @@ type Usage = { usedSize: number; totalSize: number; backingStorageSize: number }
 export function writePayloads(payloads: Payload[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'image-memory-'));
   payloads.forEach((p, i) => writeFileSync(join(dir, `${i}.bin`), p.body));
-  writeFileSync(join(dir, 'index.json'), JSON.stringify(payloads.map(({ name, contentType }) => ({ name, contentType }))));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify(payloads.map(({ name, contentType }) => ({ name, contentType }))),
+  );
   return dir;
 }
 
 /** Sends one Chrome DevTools Protocol command to the user worker's isolate and waits for its answer. */
-async function inspectorOf(worker: WorkerUnderTest): Promise<{ call: <T>(method: string) => Promise<T>; close: () => void }> {
+async function inspectorOf(
+  worker: WorkerUnderTest,
+): Promise<{ call: <T>(method: string) => Promise<T>; close: () => void }> {
   const base = await worker.mf.getInspectorURL();
-  const targets = (await (await fetch(new URL('/json', base.href.replace(/^ws/, 'http')))).json()) as { id: string; webSocketDebuggerUrl: string }[];
+  const targets = (await (
+    await fetch(new URL('/json', base.href.replace(/^ws/, 'http')))
+  ).json()) as { id: string; webSocketDebuggerUrl: string }[];
   const target = targets.find(({ id }) => id === 'core:user:');
   if (!target) throw new Error('no user worker among the inspector targets');
   const socket = new WebSocket(target.webSocketDebuggerUrl);
@@ -73,7 +80,11 @@ async function inspectorOf(worker: WorkerUnderTest): Promise<{ call: <T>(method:
 }
 
 async function post(worker: WorkerUnderTest, contentType: string, body: Bytes): Promise<number> {
-  const response = await worker.fetch('/v1/classify', { method: 'POST', headers: { 'content-type': contentType }, body });
+  const response = await worker.fetch('/v1/classify', {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body,
+  });
   await response.arrayBuffer();
   return response.status;
 }
@@ -86,13 +97,17 @@ async function measure(name: string, contentType: string, body: Bytes): Promise<
     await inspector.call('HeapProfiler.takeHeapSnapshot'); // starts with a full GC (workerd ignores collectGarbage)
     const before = await inspector.call<Usage>('Runtime.getHeapUsage');
     let status = 0;
-    const rss = await peakGrowth(pids, async () => void (status = await post(worker, contentType, body)));
+    const rss = await peakGrowth(
+      pids,
+      async () => void (status = await post(worker, contentType, body)),
+    );
     const after = await inspector.call<Usage>('Runtime.getHeapUsage');
     inspector.close();
     return {
       payload: name,
       status,
-      isolateGrowth: after.usedSize + after.backingStorageSize - before.usedSize - before.backingStorageSize,
+      isolateGrowth:
+        after.usedSize + after.backingStorageSize - before.usedSize - before.backingStorageSize,
       heapCommittedGrowth: after.totalSize - before.totalSize,
       ...(rss === undefined ? {} : { rssPeakGrowth: rss }),
     };
@@ -104,8 +119,14 @@ async function measure(name: string, contentType: string, body: Bytes): Promise<
 // Only when run as the child process: bench/images.ts imports writePayloads from here.
 if (process.argv[1]?.endsWith('image-memory.ts') && process.argv[2]) {
   const dir = process.argv[2];
-  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { name: string; contentType: string }[];
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
+    name: string;
+    contentType: string;
+  }[];
   const figures: MemoryFigure[] = [];
-  for (const [i, { name, contentType }] of index.entries()) figures.push(await measure(name, contentType, new Uint8Array(readFileSync(join(dir, `${i}.bin`)))));
+  for (const [i, { name, contentType }] of index.entries())
+    figures.push(
+      await measure(name, contentType, new Uint8Array(readFileSync(join(dir, `${i}.bin`)))),
+    );
   console.log(JSON.stringify(figures));
 }

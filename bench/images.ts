@@ -32,7 +32,12 @@ export interface ImageFigure {
 }
 
 /** The photos whose memory is measured (each on a fresh Worker, which takes a while): the largest of each accepted kind. */
-const MEMORY_PAYLOADS = new Set(['JPEG 6000x4000 (24 MP)', 'JPEG 6000x4000 progressive', 'PNG 1280x960 RGB', 'WebP 2048x2048']);
+const MEMORY_PAYLOADS = new Set([
+  'JPEG 6000x4000 (24 MP)',
+  'JPEG 6000x4000 progressive',
+  'PNG 1280x960 RGB',
+  'WebP 2048x2048',
+]);
 
 /** Runs bench/image-memory.ts in a child process (it needs Node's WebSocket) on the payloads of MEMORY_PAYLOADS. */
 function measureMemory(payloads: Payload[]): MemoryFigure[] {
@@ -40,7 +45,11 @@ function measureMemory(payloads: Payload[]): MemoryFigure[] {
   if (!chosen.length) return [];
   const dir = writePayloads(chosen);
   try {
-    const output = execFileSync(process.execPath, ['--experimental-websocket', '--import', 'tsx', 'bench/image-memory.ts', dir], { encoding: 'utf8', maxBuffer: 2 ** 24 });
+    const output = execFileSync(
+      process.execPath,
+      ['--experimental-websocket', '--import', 'tsx', 'bench/image-memory.ts', dir],
+      { encoding: 'utf8', maxBuffer: 2 ** 24 },
+    );
     return JSON.parse(output.trim().split('\n').at(-1)!) as MemoryFigure[];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -54,7 +63,11 @@ interface Meter {
 }
 
 async function post(worker: WorkerUnderTest, payload: Payload): Promise<Response> {
-  return worker.fetch('/v1/classify', { method: 'POST', headers: { 'content-type': payload.contentType }, body: payload.body });
+  return worker.fetch('/v1/classify', {
+    method: 'POST',
+    headers: { 'content-type': payload.contentType },
+    body: payload.body,
+  });
 }
 
 /** CPU ms per request over `count` sequential requests. */
@@ -76,15 +89,25 @@ async function probeCpuPerRequest(meter: Meter, payload: Payload): Promise<numbe
 }
 
 async function answerOf(response: Response): Promise<string> {
-  const body = (await response.json()) as { predictions?: { label: string; score: number }[]; detail?: string };
+  const body = (await response.json()) as {
+    predictions?: { label: string; score: number }[];
+    detail?: string;
+  };
   const top = body.predictions?.[0];
   return top ? `${top.label} ${top.score.toFixed(2)}` : (body.detail ?? '');
 }
 
 /** Measures every payload; `deadline` (ms since the epoch) cuts rounds short after the first. */
-export async function benchImages(payloads: Payload[], options: { rounds: number; deadline: number }): Promise<ImageFigure[]> {
-  const classifier: Meter = await withCpuMeter(() => startWorker()).then(({ value, pids, cpuSeconds }) => ({ worker: value, pids, cpuSeconds }));
-  const noop: Meter = await withCpuMeter(() => startWorker({ entry: 'bench/noop-worker.ts' })).then(({ value, pids, cpuSeconds }) => ({ worker: value, pids, cpuSeconds }));
+export async function benchImages(
+  payloads: Payload[],
+  options: { rounds: number; deadline: number },
+): Promise<ImageFigure[]> {
+  const classifier: Meter = await withCpuMeter(() => startWorker()).then(
+    ({ value, pids, cpuSeconds }) => ({ worker: value, pids, cpuSeconds }),
+  );
+  const noop: Meter = await withCpuMeter(() => startWorker({ entry: 'bench/noop-worker.ts' })).then(
+    ({ value, pids, cpuSeconds }) => ({ worker: value, pids, cpuSeconds }),
+  );
   const figures: ImageFigure[] = [];
   try {
     for (const payload of payloads) {
@@ -95,14 +118,18 @@ export async function benchImages(payloads: Payload[], options: { rounds: number
       // (>= 0.15 s of CPU) that the 10 ms clock ticks do not make it a guess.
       // Warm up first (up to 30 requests or 1 s): a size's first requests compile its decoding paths,
       // which made the probe (and so the rounds) several times too short.
-      for (let i = 0, until = Date.now() + 1000; i < 30 && Date.now() < until; i++) await (await post(classifier.worker, payload)).arrayBuffer();
+      for (let i = 0, until = Date.now() + 1000; i < 30 && Date.now() < until; i++)
+        await (await post(classifier.worker, payload)).arrayBuffer();
       const probe = await probeCpuPerRequest(classifier, payload);
       const count = Math.max(5, Math.min(600, Math.ceil(800 / Math.max(probe, 0.5))));
       const above: number[] = [];
       const noopMs: number[] = [];
       for (let r = 0; r < options.rounds && (r < 1 || Date.now() < options.deadline); r++) {
         const order = r % 2 === 0 ? [classifier, noop] : [noop, classifier];
-        const [a, b] = [await cpuPerRequest(order[0]!, payload, count), await cpuPerRequest(order[1]!, payload, count)];
+        const [a, b] = [
+          await cpuPerRequest(order[0]!, payload, count),
+          await cpuPerRequest(order[1]!, payload, count),
+        ];
         const [mine, theirs] = order[0] === classifier ? [a, b] : [b, a];
         above.push(mine - theirs);
         noopMs.push(theirs);
@@ -118,7 +145,9 @@ export async function benchImages(payloads: Payload[], options: { rounds: number
         requestsPerRound: count,
         rounds: above.length,
       });
-      console.log(`[bench] images: ${payload.name}: ${status} ${answer}; ${round(median(above))} ms CPU above no-op`);
+      console.log(
+        `[bench] images: ${payload.name}: ${status} ${answer}; ${round(median(above))} ms CPU above no-op`,
+      );
     }
   } finally {
     await Promise.all([classifier.worker.dispose(), noop.worker.dispose()]);
@@ -127,8 +156,11 @@ export async function benchImages(payloads: Payload[], options: { rounds: number
     const figure = figures.find((f) => f.payload === memory.payload);
     if (!figure) continue;
     figure.isolateMemoryMB = round(memory.isolateGrowth / 2 ** 20);
-    if (memory.rssPeakGrowth !== undefined) figure.rssPeakMB = round(memory.rssPeakGrowth / 2 ** 20);
-    console.log(`[bench] images: ${memory.payload}: isolate +${figure.isolateMemoryMB} MB over one request`);
+    if (memory.rssPeakGrowth !== undefined)
+      figure.rssPeakMB = round(memory.rssPeakGrowth / 2 ** 20);
+    console.log(
+      `[bench] images: ${memory.payload}: isolate +${figure.isolateMemoryMB} MB over one request`,
+    );
   }
   return figures;
 }

@@ -17,10 +17,19 @@ export interface MachineInfo {
   loadAverageEnd?: number;
 }
 
-const PACKAGES = ['workerd', 'wrangler', 'miniflare', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', 'autocannon'];
+const PACKAGES = [
+  'workerd',
+  'wrangler',
+  'miniflare',
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-backend-wasm',
+  'autocannon',
+];
 
 function version(name: string): string {
-  const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
+  const manifest = JSON.parse(
+    readFileSync(join(PROJECT_ROOT, 'node_modules', name, 'package.json'), 'utf8'),
+  ) as { version: string };
   return manifest.version;
 }
 

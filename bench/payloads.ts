@@ -42,7 +42,9 @@ function toPhotoJpeg(image: Uint8Array): Bytes {
       rgba[at + 3] = 255;
     }
   }
-  return new Uint8Array(jpeg.encode({ width: PHOTO_SIZE, height: PHOTO_SIZE, data: rgba }, 90).data);
+  return new Uint8Array(
+    jpeg.encode({ width: PHOTO_SIZE, height: PHOTO_SIZE, data: rgba }, 90).data,
+  );
 }
 
 /** The three payloads, built from test image 0 (an ankle boot). */

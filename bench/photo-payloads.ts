@@ -40,7 +40,9 @@ function photoPixels(image: Uint8Array, width: number, height: number): Buffer {
   for (let y = 0, at = 0; y < height; y++) {
     for (let x = 0; x < width; x++, at += 3) {
       const inside = x >= left && x < left + side && y >= top && y < top + side;
-      const garment = inside ? sample(image, ((x - left) / side) * 28 - 0.5, ((y - top) / side) * 28 - 0.5) : 0;
+      const garment = inside
+        ? sample(image, ((x - left) / side) * 28 - 0.5, ((y - top) / side) * 28 - 0.5)
+        : 0;
       const light = 240 - 28 * (y / height) - 10 * (x / width);
       const grain = 5 * random();
       rgb[at] = light * (1 - garment) + 40 * garment + grain;
@@ -52,7 +54,13 @@ function photoPixels(image: Uint8Array, width: number, height: number): Buffer {
 }
 
 /** The photo as a `format` file. */
-async function encodePhoto(image: Uint8Array, width: number, height: number, format: 'jpeg' | 'webp' | 'png', progressive = false): Promise<Bytes> {
+async function encodePhoto(
+  image: Uint8Array,
+  width: number,
+  height: number,
+  format: 'jpeg' | 'webp' | 'png',
+  progressive = false,
+): Promise<Bytes> {
   const input = sharp(photoPixels(image, width, height), { raw: { width, height, channels: 3 } });
   const encoders = {
     jpeg: () => input.jpeg({ quality: 90, chromaSubsampling: '4:2:0', progressive }),
@@ -65,7 +73,12 @@ async function encodePhoto(image: Uint8Array, width: number, height: number, for
 /** Sizes of the issue's targets, and the largest accepted photo of each kind (JPEG baseline and progressive, PNG under its work cap, WebP at its size cap). */
 export async function photoPayloads(): Promise<Payload[]> {
   const image = testImages(1).images[0]!; // an ankle boot
-  const jpeg = async (width: number, height: number, name: string, progressive = false): Promise<Payload> => ({
+  const jpeg = async (
+    width: number,
+    height: number,
+    name: string,
+    progressive = false,
+  ): Promise<Payload> => ({
     name,
     contentType: 'image/jpeg',
     body: await encodePhoto(image, width, height, 'jpeg', progressive),
@@ -79,8 +92,20 @@ export async function photoPayloads(): Promise<Payload[]> {
     await jpeg(4032, 3024, 'JPEG 4032x3024 progressive', true),
     await jpeg(6000, 4000, 'JPEG 6000x4000 (24 MP)'),
     await jpeg(6000, 4000, 'JPEG 6000x4000 progressive', true),
-    { name: 'PNG 1280x960 RGB', contentType: 'image/png', body: await encodePhoto(image, 1280, 960, 'png') },
-    { name: 'WebP 2048x1536', contentType: 'image/webp', body: await encodePhoto(image, 2048, 1536, 'webp') },
-    { name: 'WebP 2048x2048', contentType: 'image/webp', body: await encodePhoto(image, 2048, 2048, 'webp') },
+    {
+      name: 'PNG 1280x960 RGB',
+      contentType: 'image/png',
+      body: await encodePhoto(image, 1280, 960, 'png'),
+    },
+    {
+      name: 'WebP 2048x1536',
+      contentType: 'image/webp',
+      body: await encodePhoto(image, 2048, 1536, 'webp'),
+    },
+    {
+      name: 'WebP 2048x2048',
+      contentType: 'image/webp',
+      body: await encodePhoto(image, 2048, 2048, 'webp'),
+    },
   ];
 }

@@ -22,7 +22,11 @@ function stat(pid: number): { ppid: number; comm: string; ticks: number } | unde
     // The command name is parenthesised and may contain spaces: fields are counted after it.
     const close = text.lastIndexOf(')');
     const fields = text.slice(close + 2).split(' ');
-    return { ppid: Number(fields[1]), comm: text.slice(text.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) };
+    return {
+      ppid: Number(fields[1]),
+      comm: text.slice(text.indexOf('(') + 1, close),
+      ticks: Number(fields[11]) + Number(fields[12]),
+    };
   } catch {
     return undefined;
   }
@@ -32,20 +36,25 @@ function stat(pid: number): { ppid: number; comm: string; ticks: number } | unde
 function workerdPids(): Set<number> {
   let pids: number[];
   try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+    pids = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
   } catch {
     return new Set();
   }
   const stats = new Map(pids.map((pid) => [pid, stat(pid)]));
   const ours = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 32; p = stats.get(p)?.ppid ?? 0, hops++) if (p === process.pid) return true;
+    for (let p = pid, hops = 0; p > 1 && hops < 32; p = stats.get(p)?.ppid ?? 0, hops++)
+      if (p === process.pid) return true;
     return false;
   };
   return new Set(pids.filter((pid) => stats.get(pid)?.comm.startsWith('workerd') && ours(pid)));
 }
 
 /** Measures the CPU time of the workerd processes that `start` launches. */
-export async function withCpuMeter<T>(start: () => Promise<T>): Promise<{ value: T; pids: number[]; cpuSeconds: () => number | undefined }> {
+export async function withCpuMeter<T>(
+  start: () => Promise<T>,
+): Promise<{ value: T; pids: number[]; cpuSeconds: () => number | undefined }> {
   const before = workerdPids();
   const value = await start();
   const pids = [...workerdPids()].filter((pid) => !before.has(pid));

@@ -9,7 +9,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 /** A field of /proc/<pid>/status in bytes, or undefined when it cannot be read. */
 function statusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
-    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
     return match ? Number(match[1]) * 1024 : undefined;
   } catch {
     return undefined;
@@ -20,7 +22,10 @@ function statusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined 
  * Bytes by which the summed peak RSS of `pids` rose above their RSS before `work`, or undefined
  * where /proc or clear_refs (writing "5" resets the peak) is unavailable.
  */
-export async function peakGrowth(pids: number[], work: () => Promise<void>): Promise<number | undefined> {
+export async function peakGrowth(
+  pids: number[],
+  work: () => Promise<void>,
+): Promise<number | undefined> {
   let before = 0;
   try {
     for (const pid of pids) {

@@ -26,7 +26,10 @@ import { renderMarkdown, printSummary } from './report.ts';
 import { checkTargets, type Results } from './results.ts';
 import { benchTraining } from './training.ts';
 
-type Measured = Omit<Results, 'targets' | 'machine' | 'generatedAt' | 'budgetSeconds' | 'elapsedSeconds' | 'parts'>;
+type Measured = Omit<
+  Results,
+  'targets' | 'machine' | 'generatedAt' | 'budgetSeconds' | 'elapsedSeconds' | 'parts'
+>;
 
 /** A part: its share of the budget (seconds; the last part takes what is left) and what it fills in. */
 interface Part {
@@ -37,7 +40,13 @@ interface Part {
 
 const PARTS: Part[] = [
   { name: 'bundle', seconds: 30, run: async () => ({ bundle: await benchBundle() }) },
-  { name: 'compute', seconds: 60, run: async () => ({ compute: await benchCompute({ rounds: 15, targetMs: 30, batches: [1, 64] }) }) },
+  {
+    name: 'compute',
+    seconds: 60,
+    run: async () => ({
+      compute: await benchCompute({ rounds: 15, targetMs: 30, batches: [1, 64] }),
+    }),
+  },
   {
     name: 'cold-start',
     seconds: 100,
@@ -47,9 +56,33 @@ const PARTS: Part[] = [
       startup: await benchStartup(3, deadline - 15_000),
     }),
   },
-  { name: 'http', seconds: 170, run: async (deadline) => ({ http: await benchHttp({ rounds: 3, seconds: 3, connections: [1, 8], deadline: deadline - 40_000 }) }) },
-  { name: 'images', seconds: 360, run: async (deadline) => ({ images: await benchImages([...(await photoPayloads()), ...(await craftedPayloads())], { rounds: 3, deadline: deadline - 60_000 }) }) },
-  { name: 'training', seconds: Infinity, run: async (deadline) => ({ training: await benchTraining(2, deadline) }) },
+  {
+    name: 'http',
+    seconds: 170,
+    run: async (deadline) => ({
+      http: await benchHttp({
+        rounds: 3,
+        seconds: 3,
+        connections: [1, 8],
+        deadline: deadline - 40_000,
+      }),
+    }),
+  },
+  {
+    name: 'images',
+    seconds: 360,
+    run: async (deadline) => ({
+      images: await benchImages([...(await photoPayloads()), ...(await craftedPayloads())], {
+        rounds: 3,
+        deadline: deadline - 60_000,
+      }),
+    }),
+  },
+  {
+    name: 'training',
+    seconds: Infinity,
+    run: async (deadline) => ({ training: await benchTraining(2, deadline) }),
+  },
 ];
 
 const RESULTS_DIR = join(PROJECT_ROOT, 'bench-results');
@@ -61,16 +94,28 @@ async function writeReport(results: Results): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { budget: { type: 'string', default: '600' }, only: { type: 'string' }, report: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      budget: { type: 'string', default: '600' },
+      only: { type: 'string' },
+      report: { type: 'boolean', default: false },
+    },
+  });
   if (values.report) {
-    await writeReport(JSON.parse(await readFile(join(RESULTS_DIR, 'results.json'), 'utf8')) as Results);
+    await writeReport(
+      JSON.parse(await readFile(join(RESULTS_DIR, 'results.json'), 'utf8')) as Results,
+    );
     return;
   }
   const budgetSeconds = Number(values.budget);
-  if (!(budgetSeconds > 0)) throw new Error(`--budget must be a positive number of seconds, got ${values.budget}`);
+  if (!(budgetSeconds > 0))
+    throw new Error(`--budget must be a positive number of seconds, got ${values.budget}`);
   const only = values.only?.split(',').map((name) => name.trim());
   const unknown = only?.filter((name) => !PARTS.some((part) => part.name === name));
-  if (unknown?.length) throw new Error(`unknown part(s) ${unknown.join(', ')}; parts: ${PARTS.map((p) => p.name).join(', ')}`);
+  if (unknown?.length)
+    throw new Error(
+      `unknown part(s) ${unknown.join(', ')}; parts: ${PARTS.map((p) => p.name).join(', ')}`,
+    );
 
   const started = Date.now();
   const end = started + budgetSeconds * 1000 - 5_000; // leave time to write the results
@@ -84,12 +129,17 @@ async function main(): Promise<void> {
       continue;
     }
     const deadline = Math.min(end, partStart + part.seconds * 1000);
-    console.log(`[bench] ${part.name} (up to ${Math.round((deadline - partStart) / 1000)} s, load ${currentLoad()})`);
+    console.log(
+      `[bench] ${part.name} (up to ${Math.round((deadline - partStart) / 1000)} s, load ${currentLoad()})`,
+    );
     try {
       measured = { ...measured, ...(await part.run(deadline)) };
       parts[part.name] = { seconds: (Date.now() - partStart) / 1000 };
     } catch (error) {
-      parts[part.name] = { seconds: (Date.now() - partStart) / 1000, error: error instanceof Error ? error.message : String(error) };
+      parts[part.name] = {
+        seconds: (Date.now() - partStart) / 1000,
+        error: error instanceof Error ? error.message : String(error),
+      };
       console.error(`[bench] ${part.name} failed:`, error);
     }
   }
@@ -106,7 +156,9 @@ async function main(): Promise<void> {
   await writeFile(join(RESULTS_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeReport(results);
   printSummary(results);
-  console.log(`[bench] wrote bench-results/results.json and BENCHMARKS.md in ${Math.round(results.elapsedSeconds)} s`);
+  console.log(
+    `[bench] wrote bench-results/results.json and BENCHMARKS.md in ${Math.round(results.elapsedSeconds)} s`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -29,7 +29,15 @@ import fc from 'fast-check';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { testImages } from '../harness/dataset.ts';
 import { startWorker, type WorkerUnderTest } from '../harness/worker/start-worker.ts';
-import { answerProblem, heavyRequests, hostileRequest, imagePool, requestInit, type HostileRequest, type ImagePool } from '../harness/hostile.ts';
+import {
+  answerProblem,
+  heavyRequests,
+  hostileRequest,
+  imagePool,
+  requestInit,
+  type HostileRequest,
+  type ImagePool,
+} from '../harness/hostile.ts';
 import { APP_PROBE, runtimeOf, type ProbeInfo } from '../harness/worker/probe.ts';
 import { currentLoad, machineInfo, type MachineInfo } from './machine.ts';
 import { quantile, round } from './stats.ts';
@@ -108,12 +116,19 @@ interface SoakResults {
   passed: boolean;
 }
 
-type RuntimeFigures = Pick<ProbeInfo, 'tensors' | 'wasmHeapBytes' | 'initialisations' | 'bufferedBodyBytes'>;
+type RuntimeFigures = Pick<
+  ProbeInfo,
+  'tensors' | 'wasmHeapBytes' | 'initialisations' | 'bufferedBodyBytes'
+>;
 
 /** The mix: generated requests (seeded, so every run sends the same), with a heavy one every HEAVY_EVERY. */
 function requestMix(pool: ImagePool, heavy: HostileRequest[]): HostileRequest[] {
   const sampled = fc.sample(hostileRequest(pool), { numRuns: SAMPLE, seed: 20_261_128 });
-  return sampled.flatMap((request, i) => (i % HEAVY_EVERY === HEAVY_EVERY - 1 ? [request, heavy[Math.floor(i / HEAVY_EVERY) % heavy.length]!] : [request]));
+  return sampled.flatMap((request, i) =>
+    i % HEAVY_EVERY === HEAVY_EVERY - 1
+      ? [request, heavy[Math.floor(i / HEAVY_EVERY) % heavy.length]!]
+      : [request],
+  );
 }
 
 /** A minimal Chrome DevTools Protocol client over the global WebSocket (node --experimental-websocket on Node 20). */
@@ -130,11 +145,19 @@ class Inspector {
 
   /** Connects to the isolate of the Worker that Miniflare names `core:user:` (the unnamed user worker). */
   static async connect(worker: WorkerUnderTest): Promise<Inspector> {
-    if (typeof WebSocket === 'undefined') throw new Error('no global WebSocket: run with node --experimental-websocket (npm run soak does)');
+    if (typeof WebSocket === 'undefined')
+      throw new Error(
+        'no global WebSocket: run with node --experimental-websocket (npm run soak does)',
+      );
     const base = await worker.mf.getInspectorURL();
-    const targets = (await (await fetch(new URL('/json', base.href.replace(/^ws/, 'http')))).json()) as { id: string; webSocketDebuggerUrl: string }[];
+    const targets = (await (
+      await fetch(new URL('/json', base.href.replace(/^ws/, 'http')))
+    ).json()) as { id: string; webSocketDebuggerUrl: string }[];
     const target = targets.find(({ id }) => id === 'core:user:');
-    if (!target) throw new Error(`no user worker among the inspector targets ${targets.map(({ id }) => id).join(', ')}`);
+    if (!target)
+      throw new Error(
+        `no user worker among the inspector targets ${targets.map(({ id }) => id).join(', ')}`,
+      );
     const socket = new WebSocket(target.webSocketDebuggerUrl);
     await new Promise((resolve, reject) => {
       socket.addEventListener('open', resolve, { once: true });
@@ -157,8 +180,23 @@ class Inspector {
 }
 
 /** Polls the isolate's heap figures until stopped, keeping the peaks. */
-function sampleHeap(inspector: Inspector): { stop: () => Promise<Omit<MemoryFigure, 'wasmHeap' | 'isolatePeak' | 'isolateLivePeak' | 'workerdRssIdle' | 'workerdRssPeak'>> } {
-  const peak = { liveSamples: 0, livePeak: 0, samples: 0, heapUsedPeak: 0, heapTotalPeak: 0, backingStoresPeak: 0, heapAndBuffersPeak: 0 };
+function sampleHeap(inspector: Inspector): {
+  stop: () => Promise<
+    Omit<
+      MemoryFigure,
+      'wasmHeap' | 'isolatePeak' | 'isolateLivePeak' | 'workerdRssIdle' | 'workerdRssPeak'
+    >
+  >;
+} {
+  const peak = {
+    liveSamples: 0,
+    livePeak: 0,
+    samples: 0,
+    heapUsedPeak: 0,
+    heapTotalPeak: 0,
+    backingStoresPeak: 0,
+    heapAndBuffersPeak: 0,
+  };
   type Usage = { usedSize: number; totalSize: number; backingStorageSize: number };
   let running = true;
   let lastGc = Date.now();
@@ -177,7 +215,10 @@ function sampleHeap(inspector: Inspector): { stop: () => Promise<Omit<MemoryFigu
       peak.heapUsedPeak = Math.max(peak.heapUsedPeak, usage.usedSize);
       peak.heapTotalPeak = Math.max(peak.heapTotalPeak, usage.totalSize);
       peak.backingStoresPeak = Math.max(peak.backingStoresPeak, usage.backingStorageSize);
-      peak.heapAndBuffersPeak = Math.max(peak.heapAndBuffersPeak, usage.totalSize + usage.backingStorageSize);
+      peak.heapAndBuffersPeak = Math.max(
+        peak.heapAndBuffersPeak,
+        usage.totalSize + usage.backingStorageSize,
+      );
       await new Promise((resolve) => setTimeout(resolve, INSPECTOR_POLL_MS));
     }
   })();
@@ -200,14 +241,20 @@ function workerdPid(): number {
     } catch {
       continue; // the process ended while we looked
     }
-    if (/^Name:\s+workerd$/m.test(status) && new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status)) return Number(entry);
+    if (
+      /^Name:\s+workerd$/m.test(status) &&
+      new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status)
+    )
+      return Number(entry);
   }
   throw new Error('found no workerd process started by this script');
 }
 
 /** A field of /proc/<pid>/status in bytes (VmRSS: now; VmHWM: peak since the process started). */
 function processMemory(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+    readFileSync(`/proc/${pid}/status`, 'utf8'),
+  );
   return Number(match?.[1]) * 1024;
 }
 
@@ -223,8 +270,28 @@ class Failures {
 }
 
 /** Sends requests `mix[start..start+count)` (cyclically) with `concurrency` in flight until done or `deadline`. */
-async function runLevel(worker: WorkerUnderTest, mix: HostileRequest[], start: number, count: number, concurrency: number, deadline: number, tally: Record<string, number>, failures: Failures): Promise<LevelFigure> {
-  const figure: LevelFigure = { concurrency, requests: 0, seconds: 0, rps: 0, p50Ms: 0, p99Ms: 0, statuses: {}, serverErrors: 0, dropped: 0, violations: 0 };
+async function runLevel(
+  worker: WorkerUnderTest,
+  mix: HostileRequest[],
+  start: number,
+  count: number,
+  concurrency: number,
+  deadline: number,
+  tally: Record<string, number>,
+  failures: Failures,
+): Promise<LevelFigure> {
+  const figure: LevelFigure = {
+    concurrency,
+    requests: 0,
+    seconds: 0,
+    rps: 0,
+    p50Ms: 0,
+    p99Ms: 0,
+    statuses: {},
+    serverErrors: 0,
+    dropped: 0,
+    violations: 0,
+  };
   const latencies: number[] = [];
   let issued = 0;
   const began = performance.now();
@@ -232,22 +299,36 @@ async function runLevel(worker: WorkerUnderTest, mix: HostileRequest[], start: n
     while (issued < count && Date.now() < deadline) {
       const request = mix[(start + issued++) % mix.length]!;
       const type = request.headers['Content-Type'] ?? 'none';
-      for (const key of [`${request.endpoint} ${request.mustSucceed ? 'valid' : 'hostile'}`, `type ${type}`, ...(request.label.startsWith('heavy') ? ['heavy'] : [])]) tally[key] = (tally[key] ?? 0) + 1;
+      for (const key of [
+        `${request.endpoint} ${request.mustSucceed ? 'valid' : 'hostile'}`,
+        `type ${type}`,
+        ...(request.label.startsWith('heavy') ? ['heavy'] : []),
+      ])
+        tally[key] = (tally[key] ?? 0) + 1;
       const sent = performance.now();
       try {
-        const response = await worker.fetch(request.path, { ...requestInit(request), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const response = await worker.fetch(request.path, {
+          ...requestInit(request),
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
         const problem = await answerProblem(request, response);
         latencies.push(performance.now() - sent);
         figure.statuses[response.status] = (figure.statuses[response.status] ?? 0) + 1;
         if (response.status >= 500) figure.serverErrors++;
         if (problem) {
           figure.violations++;
-          failures.add('answer', `${request.label} (${request.method} ${request.path}): ${problem}`);
+          failures.add(
+            'answer',
+            `${request.label} (${request.method} ${request.path}): ${problem}`,
+          );
         }
       } catch (error) {
         figure.dropped++;
         const cause = (error as Error & { cause?: Error }).cause ?? error;
-        failures.add('dropped', `${request.label} (${request.method} ${request.path}): ${(cause as Error).message}`);
+        failures.add(
+          'dropped',
+          `${request.label} (${request.method} ${request.path}): ${(cause as Error).message}`,
+        );
       }
       figure.requests++;
     }
@@ -263,23 +344,29 @@ async function runLevel(worker: WorkerUnderTest, mix: HostileRequest[], start: n
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
 
 function printReport(results: SoakResults): void {
-  console.log(`\nsoak: ${results.sent} requests in ${results.seconds} s (load average ${results.machine.loadAverageStart} -> ${results.machine.loadAverageEnd} on ${results.machine.cores} cores)`);
+  console.log(
+    `\nsoak: ${results.sent} requests in ${results.seconds} s (load average ${results.machine.loadAverageStart} -> ${results.machine.loadAverageEnd} on ${results.machine.cores} cores)`,
+  );
   console.table(
     results.levels.map((level) => ({
       'in flight': level.concurrency,
       requests: level.requests,
-      's': level.seconds,
+      s: level.seconds,
       'req/s': level.rps,
       'p50 ms': level.p50Ms,
       'p99 ms': level.p99Ms,
       '5xx': level.serverErrors,
       dropped: level.dropped,
       'bad answers': level.violations,
-      statuses: Object.entries(level.statuses).map(([status, n]) => `${status}:${n}`).join(' '),
+      statuses: Object.entries(level.statuses)
+        .map(([status, n]) => `${status}:${n}`)
+        .join(' '),
     })),
   );
   const { runtimeBefore: before, runtimeAfter: after, memory } = results;
-  console.log(`tensors ${before.tensors} -> ${after.tensors}; wasm heap ${mb(before.wasmHeapBytes)} -> ${mb(after.wasmHeapBytes)}; initialisations ${after.initialisations}; body bytes buffered at the end ${after.bufferedBodyBytes}`);
+  console.log(
+    `tensors ${before.tensors} -> ${after.tensors}; wasm heap ${mb(before.wasmHeapBytes)} -> ${mb(after.wasmHeapBytes)}; initialisations ${after.initialisations}; body bytes buffered at the end ${after.bufferedBodyBytes}`,
+  );
   console.log(
     `isolate live (${memory.liveSamples} full GCs under load): JS heap + array buffers <= ${mb(memory.livePeak)}, + wasm heap ${mb(memory.wasmHeap)} = ${mb(memory.isolateLivePeak)} peak`,
   );
@@ -287,14 +374,21 @@ function printReport(results: SoakResults): void {
     `isolate with garbage (${memory.samples} samples): V8 heap used <= ${mb(memory.heapUsedPeak)}, reserved <= ${mb(memory.heapTotalPeak)}; ` +
       `array buffers <= ${mb(memory.backingStoresPeak)}; peak of heap + buffers + wasm ${mb(memory.isolatePeak)}`,
   );
-  console.log(`workerd process RSS: ${mb(memory.workerdRssIdle)} idle, ${mb(memory.workerdRssPeak)} peak (runtime and all of Miniflare's workers)`);
+  console.log(
+    `workerd process RSS: ${mb(memory.workerdRssIdle)} idle, ${mb(memory.workerdRssPeak)} peak (runtime and all of Miniflare's workers)`,
+  );
   console.log(`mix: ${JSON.stringify(results.mix)}`);
   for (const failure of results.failures) console.log(`  ${failure}`);
   console.log(results.passed ? 'PASSED' : 'FAILED');
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { requests: { type: 'string', default: '100000' }, minutes: { type: 'string', default: '10' } } });
+  const { values } = parseArgs({
+    options: {
+      requests: { type: 'string', default: '100000' },
+      minutes: { type: 'string', default: '10' },
+    },
+  });
   const requested = Number(values.requests);
   const minutes = Number(values.minutes);
   const machine = machineInfo();
@@ -323,10 +417,21 @@ async function main(): Promise<void> {
       const count = i === LEVELS.length - 1 ? requested - start : Math.round(requested * share);
       // Each level gets the time left in proportion to its share of the requests left.
       const deadline = Date.now() + ((end - Date.now()) * count) / (requested - start);
-      const level = await runLevel(worker, mix, start, count, concurrency, deadline, tally, failures);
+      const level = await runLevel(
+        worker,
+        mix,
+        start,
+        count,
+        concurrency,
+        deadline,
+        tally,
+        failures,
+      );
       levels.push(level);
       start += level.requests;
-      console.log(`${concurrency} in flight: ${level.requests} requests, ${level.rps} req/s, 5xx ${level.serverErrors}, dropped ${level.dropped}, bad answers ${level.violations}`);
+      console.log(
+        `${concurrency} in flight: ${level.requests} requests, ${level.rps} req/s, 5xx ${level.serverErrors}, dropped ${level.dropped}, bad answers ${level.violations}`,
+      );
     }
     const seconds = round((Date.now() - began) / 1000);
 
@@ -341,9 +446,21 @@ async function main(): Promise<void> {
       workerdRssIdle,
       workerdRssPeak: processMemory(pid, 'VmHWM'),
     };
-    const pick = ({ tensors, wasmHeapBytes, initialisations, bufferedBodyBytes }: RuntimeFigures): RuntimeFigures => ({ tensors, wasmHeapBytes, initialisations, bufferedBodyBytes });
+    const pick = ({
+      tensors,
+      wasmHeapBytes,
+      initialisations,
+      bufferedBodyBytes,
+    }: RuntimeFigures): RuntimeFigures => ({
+      tensors,
+      wasmHeapBytes,
+      initialisations,
+      bufferedBodyBytes,
+    });
     const sent = levels.reduce((sum, level) => sum + level.requests, 0);
-    const clean = [warmUp, ...levels].every((level) => level.serverErrors + level.dropped + level.violations === 0);
+    const clean = [warmUp, ...levels].every(
+      (level) => level.serverErrors + level.dropped + level.violations === 0,
+    );
     const passed =
       clean &&
       sent >= requested &&

@@ -65,14 +65,33 @@ async function servedCard(): Promise<CardFigure> {
 }
 
 /** One `--epochs 1` build on `backend`, killed after `timeoutMs`. Resolves its card, or undefined on timeout. */
-function oneEpoch(backend: string, dir: string, timeoutMs: number): Promise<{ card: ModelCard; seconds: number } | undefined> {
+function oneEpoch(
+  backend: string,
+  dir: string,
+  timeoutMs: number,
+): Promise<{ card: ModelCard; seconds: number } | undefined> {
   const out = join(dir, backend, 'model.bin');
   const started = performance.now();
   // node --import tsx: a single process, so a timeout kill leaves no grandchild behind.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'train/cli.ts', '--epochs', '1', '--force', '--backend', backend, '--out', out], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'train/cli.ts',
+      '--epochs',
+      '1',
+      '--force',
+      '--backend',
+      backend,
+      '--out',
+      out,
+    ],
+    {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let timedOut = false;
@@ -85,7 +104,10 @@ function oneEpoch(backend: string, dir: string, timeoutMs: number): Promise<{ ca
     child.on('close', async (code) => {
       clearTimeout(timer);
       if (timedOut) return resolve(undefined);
-      if (code !== 0) return reject(new Error(`training on ${backend} exited with ${code}:\n${stderr.slice(-2000)}`));
+      if (code !== 0)
+        return reject(
+          new Error(`training on ${backend} exited with ${code}:\n${stderr.slice(-2000)}`),
+        );
       const card = JSON.parse(await readFile(cardPaths(out).json, 'utf8')) as ModelCard;
       resolve({ card, seconds: (performance.now() - started) / 1000 });
     });
@@ -96,10 +118,15 @@ function oneEpoch(backend: string, dir: string, timeoutMs: number): Promise<{ ca
  * Alternates one-epoch builds on wasm and cpu for up to `rounds` rounds while time remains before
  * `deadline` (ms since the epoch); a run is killed when it would pass the deadline.
  */
-export async function benchTraining(rounds: number, deadline: number): Promise<{ backends: TrainingFigure[]; servedModel: CardFigure }> {
+export async function benchTraining(
+  rounds: number,
+  deadline: number,
+): Promise<{ backends: TrainingFigure[]; servedModel: CardFigure }> {
   const servedModel = await servedCard();
   const dir = await mkdtemp(join(tmpdir(), 'bench-training-'));
-  const runs = new Map<string, { epoch: number; process: number; batchSize: number }[]>(BACKENDS.map((b) => [b, []]));
+  const runs = new Map<string, { epoch: number; process: number; batchSize: number }[]>(
+    BACKENDS.map((b) => [b, []]),
+  );
   const notes = new Map<string, string>();
   try {
     for (let r = 0; r < rounds; r++) {
@@ -109,11 +136,16 @@ export async function benchTraining(rounds: number, deadline: number): Promise<{
         if (left < 10_000 || notes.has(backend)) continue;
         const result = await oneEpoch(backend, dir, left);
         if (!result) {
-          notes.set(backend, `a one-epoch build was stopped after ${Math.round(left / 1000)} s, at the end of the time budget`);
+          notes.set(
+            backend,
+            `a one-epoch build was stopped after ${Math.round(left / 1000)} s, at the end of the time budget`,
+          );
           continue;
         }
         const epoch = result.card.training.history[0]!.seconds;
-        runs.get(backend)!.push({ epoch, process: result.seconds, batchSize: result.card.training.batchSize });
+        runs
+          .get(backend)!
+          .push({ epoch, process: result.seconds, batchSize: result.card.training.batchSize });
       }
     }
   } finally {

@@ -38,17 +38,31 @@ const PLAIN_WASM = 'wasm-plain';
 function firstLayerOnly(asset: ModelAsset, backend: string): Variant {
   const first = asset.architecture.layers.find((layer) => layer.type === 'dense');
   const architecture = { ...asset.architecture, layers: first ? [first] : [] };
-  return { name: 'floor: layer-1 matMul alone (same direct calls)', backend, predictor: createWasmNetwork({ ...asset, architecture }), uncompared: true };
+  return {
+    name: 'floor: layer-1 matMul alone (same direct calls)',
+    backend,
+    predictor: createWasmNetwork({ ...asset, architecture }),
+    uncompared: true,
+  };
 }
 
 /** Starts PLAIN_WASM on tfjs' non-SIMD binary, with the kernels of the project's backend. */
 function startPlainWasm(projectBackend: string): void {
-  if (tf.getKernelsForBackend(PLAIN_WASM).length === 0) tf.copyRegisteredKernels(projectBackend, PLAIN_WASM);
-  activateBackend(PLAIN_WASM, createWasmBackend({ name: 'tfjs-backend-wasm.wasm', simd: false, module: plainWasm }).backend);
+  if (tf.getKernelsForBackend(PLAIN_WASM).length === 0)
+    tf.copyRegisteredKernels(projectBackend, PLAIN_WASM);
+  activateBackend(
+    PLAIN_WASM,
+    createWasmBackend({ name: 'tfjs-backend-wasm.wasm', simd: false, module: plainWasm }).backend,
+  );
 }
 
 /** Starts the backend `name` (if not yet) and creates the network there with `create`. */
-async function tfjsVariant(name: string, backend: string, bytes: ArrayBuffer, create: (asset: ModelAsset) => Predictor = createNetwork): Promise<Variant> {
+async function tfjsVariant(
+  name: string,
+  backend: string,
+  bytes: ArrayBuffer,
+  create: (asset: ModelAsset) => Predictor = createNetwork,
+): Promise<Variant> {
   await activate(backend);
   return { name, backend, predictor: create(await decodeAsset(bytes)) };
 }
@@ -61,9 +75,18 @@ export async function createVariants(): Promise<Variant[]> {
   const served = await getModel();
   const bytes = BUNDLED_ASSETS.get(DEFAULT_MODEL);
   if (!served || !bytes) throw new Error(`model ${DEFAULT_MODEL} is not bundled`);
-  const project: Variant = { name: 'project (wasm SIMD, direct export calls)', backend: tf.getBackend(), predictor: served };
+  const project: Variant = {
+    name: 'project (wasm SIMD, direct export calls)',
+    backend: tf.getBackend(),
+    predictor: served,
+  };
   const floor = firstLayerOnly(await decodeAsset(bytes), project.backend!);
-  const kernels = await tfjsVariant('tfjs kernel functions (wasm SIMD)', project.backend!, bytes, createKernelNetwork);
+  const kernels = await tfjsVariant(
+    'tfjs kernel functions (wasm SIMD)',
+    project.backend!,
+    bytes,
+    createKernelNetwork,
+  );
   startPlainWasm(project.backend!);
   const variants = [
     project,
@@ -75,7 +98,12 @@ export async function createVariants(): Promise<Variant[]> {
   ];
   for (const name of modelNames().filter((other) => other !== DEFAULT_MODEL)) {
     // bench/report.ts recognises these rows by the "model " prefix.
-    variants.push({ name: `model ${name} (wasm SIMD)`, backend: project.backend, predictor: (await getModel(name))!, uncompared: true });
+    variants.push({
+      name: `model ${name} (wasm SIMD)`,
+      backend: project.backend,
+      predictor: (await getModel(name))!,
+      uncompared: true,
+    });
   }
   await activate(project.backend!);
   return variants;
@@ -87,7 +115,8 @@ export async function createVariants(): Promise<Variant[]> {
  * up last (see activateBackend in worker/runtime/wasm-backend.ts); re-running the set-up is a few cwrap calls.
  */
 export async function activate(backend: string): Promise<void> {
-  if (tf.getBackend() !== backend && !(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} failed to start`);
+  if (tf.getBackend() !== backend && !(await tf.setBackend(backend)))
+    throw new Error(`tfjs backend ${backend} failed to start`);
   const instance = tf.backend();
   for (const kernel of tf.getKernelsForBackend(backend)) kernel.setupFunc?.(instance);
 }

@@ -23,7 +23,10 @@ import { withCpuMeter } from './process-cpu.ts';
 import { median, round } from './stats.ts';
 
 const ROUNDS = 5;
-const SIZES: [number, number][] = [[512, 512], [2048, 1536]];
+const SIZES: [number, number][] = [
+  [512, 512],
+  [2048, 1536],
+];
 /** Lossless at the decoder's pixel cap (WEBP_MAX_PIXELS): libwebp's memory at its worst. */
 const CAP_SIZE: [number, number] = [2048, 2048];
 /** Noise that puts a lossy q80 file near 1.3 bits per pixel, as a phone photo's is. */
@@ -40,12 +43,27 @@ async function samples(): Promise<Sample[]> {
   const list: Sample[] = [];
   for (const [width, height] of SIZES) {
     const rgba = garmentPhoto(1, width, height, { noise: PHOTO_NOISE });
-    list.push({ name: `lossy q80 ${width}x${height}`, width, height, bytes: await encodeWebp(rgba, width, height, { quality: 80 }) });
-    list.push({ name: `lossless ${width}x${height}`, width, height, bytes: await encodeWebp(rgba, width, height, { lossless: true }) });
+    list.push({
+      name: `lossy q80 ${width}x${height}`,
+      width,
+      height,
+      bytes: await encodeWebp(rgba, width, height, { quality: 80 }),
+    });
+    list.push({
+      name: `lossless ${width}x${height}`,
+      width,
+      height,
+      bytes: await encodeWebp(rgba, width, height, { lossless: true }),
+    });
   }
   const [width, height] = CAP_SIZE;
   const rgba = garmentPhoto(1, width, height, { noise: PHOTO_NOISE });
-  list.push({ name: `lossless ${width}x${height}`, width, height, bytes: await encodeWebp(rgba, width, height, { lossless: true }) });
+  list.push({
+    name: `lossless ${width}x${height}`,
+    width,
+    height,
+    bytes: await encodeWebp(rgba, width, height, { lossless: true }),
+  });
   return list;
 }
 
@@ -72,7 +90,9 @@ export function load() {
   },
   {
     name: '@cwasm/webp 0.1.5 (libwebp 1.0.2, clang -Oz)',
-    modules: process.env.WEBP_CANDIDATES_DIR ? join(process.env.WEBP_CANDIDATES_DIR, 'node_modules') : '',
+    modules: process.env.WEBP_CANDIDATES_DIR
+      ? join(process.env.WEBP_CANDIDATES_DIR, 'node_modules')
+      : '',
     source: (m) => `import wasm from '${m}/@cwasm/webp/webp.wasm';
 export function load() {
   const e = new WebAssembly.Instance(wasm, { wasi_snapshot_preview1: { fd_close() {}, fd_seek() {}, fd_write() {} } }).exports;
@@ -95,7 +115,9 @@ export function load() {
   },
   {
     name: '@cf-wasm/photon 0.4.0 (Rust image-webp, wasm-bindgen)',
-    modules: process.env.WEBP_CANDIDATES_DIR ? join(process.env.WEBP_CANDIDATES_DIR, 'node_modules') : '',
+    modules: process.env.WEBP_CANDIDATES_DIR
+      ? join(process.env.WEBP_CANDIDATES_DIR, 'node_modules')
+      : '',
     source: (m) => `import { PhotonImage } from '${m}/@cf-wasm/photon/dist/workerd.js';
 import wasm from '${m}/@cf-wasm/photon/dist/lib/photon_rs_bg.wasm';
 export function load() {
@@ -109,7 +131,9 @@ export const unused = wasm;`,
 ];
 
 /** The generated worker: POST /?candidate=i&runs=n decodes the body n times. */
-const WORKER = (count: number) => `${Array.from({ length: count }, (_, i) => `import { load as load${i} } from './candidate-${i}.js';`).join('\n')}
+const WORKER = (
+  count: number,
+) => `${Array.from({ length: count }, (_, i) => `import { load as load${i} } from './candidate-${i}.js';`).join('\n')}
 const loaders = [${Array.from({ length: count }, (_, i) => `load${i}`).join(', ')}];
 const loaded = new Map();
 export default {
@@ -139,11 +163,28 @@ async function bundleBytes(entry: string): Promise<{ jsGzip: number; wasmGzip: n
     write: false,
     logLevel: 'silent',
     // .wasm stays out of the script, as wrangler uploads it as a module of its own.
-    plugins: [{ name: 'wasm', setup: (b) => b.onResolve({ filter: /\.wasm$/ }, (args) => (wasmFiles.push(createRequire(join(args.resolveDir, 'x.js')).resolve(args.path)), { path: args.path, external: true })) }],
+    plugins: [
+      {
+        name: 'wasm',
+        setup: (b) =>
+          b.onResolve(
+            { filter: /\.wasm$/ },
+            (args) => (
+              wasmFiles.push(createRequire(join(args.resolveDir, 'x.js')).resolve(args.path)),
+              { path: args.path, external: true }
+            ),
+          ),
+      },
+    ],
   });
   const gzip = (bytes: Uint8Array) => gzipSync(bytes, { level: 9 }).length;
-  const wasm = await Promise.all([...new Set(wasmFiles)].map(async (file) => gzip(await readFile(file))));
-  return { jsGzip: gzip(result.outputFiles[0]!.contents), wasmGzip: wasm.reduce((a, b) => a + b, 0) };
+  const wasm = await Promise.all(
+    [...new Set(wasmFiles)].map(async (file) => gzip(await readFile(file))),
+  );
+  return {
+    jsGzip: gzip(result.outputFiles[0]!.contents),
+    wasmGzip: wasm.reduce((a, b) => a + b, 0),
+  };
 }
 
 interface Figure {
@@ -158,7 +199,12 @@ interface Figure {
 }
 
 /** Rounds of `runs` decodes of each sample, through `post`, metered by workerd CPU. */
-async function measure(decoder: string, list: Sample[], cpuSeconds: () => number | undefined, post: (bytes: Uint8Array, runs: number) => Promise<{ memory?: number }>): Promise<Figure[]> {
+async function measure(
+  decoder: string,
+  list: Sample[],
+  cpuSeconds: () => number | undefined,
+  post: (bytes: Uint8Array, runs: number) => Promise<{ memory?: number }>,
+): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const sample of list) {
     const runs = sample.width * sample.height > 1e6 ? 4 : 20;
@@ -169,7 +215,8 @@ async function measure(decoder: string, list: Sample[], cpuSeconds: () => number
       const before = cpuSeconds();
       memory = (await post(sample.bytes, runs)).memory;
       const after = cpuSeconds();
-      if (before === undefined || after === undefined) throw new Error('workerd CPU time is not readable here (/proc)');
+      if (before === undefined || after === undefined)
+        throw new Error('workerd CPU time is not readable here (/proc)');
       perDecode.push(((after - before) * 1000) / runs);
     }
     figures.push({
@@ -180,25 +227,40 @@ async function measure(decoder: string, list: Sample[], cpuSeconds: () => number
       cpuMsPerDecodeRange: [round(Math.min(...perDecode)), round(Math.max(...perDecode))],
       ...(memory ? { wasmMemoryMiB: round(memory / 2 ** 20) } : {}),
     });
-    console.log(`${decoder} | ${sample.name}: ${round(median(perDecode))} ms CPU per decode${memory ? `, wasm memory ${round(memory / 2 ** 20)} MiB` : ''}`);
+    console.log(
+      `${decoder} | ${sample.name}: ${round(median(perDecode))} ms CPU per decode${memory ? `, wasm memory ${round(memory / 2 ** 20)} MiB` : ''}`,
+    );
   }
   return figures;
 }
 
 async function projectDecoder(list: Sample[]): Promise<Figure[]> {
-  const { value: worker, cpuSeconds } = await withCpuMeter(() => startWorker({ entry: 'harness/worker/fixtures/webp-worker.ts' }));
+  const { value: worker, cpuSeconds } = await withCpuMeter(() =>
+    startWorker({ entry: 'harness/worker/fixtures/webp-worker.ts' }),
+  );
   try {
-    return await measure('project: worker/image/webp (header + decode to luma at 256)', list, cpuSeconds, async (bytes, runs) => {
-      const response = await worker.fetch(`/decode?runs=${runs}`, { method: 'POST', body: Buffer.from(bytes) });
-      if (!response.ok) throw new Error(`decode failed: ${response.status} ${await response.text()}`);
-      return {};
-    });
+    return await measure(
+      'project: worker/image/webp (header + decode to luma at 256)',
+      list,
+      cpuSeconds,
+      async (bytes, runs) => {
+        const response = await worker.fetch(`/decode?runs=${runs}`, {
+          method: 'POST',
+          body: Buffer.from(bytes),
+        });
+        if (!response.ok)
+          throw new Error(`decode failed: ${response.status} ${await response.text()}`);
+        return {};
+      },
+    );
   } finally {
     await worker.dispose();
   }
 }
 
-async function candidates(list: Sample[]): Promise<{ figures: Figure[]; bundles: Record<string, { jsGzip: number; wasmGzip: number }> }> {
+async function candidates(
+  list: Sample[],
+): Promise<{ figures: Figure[]; bundles: Record<string, { jsGzip: number; wasmGzip: number }> }> {
   const present = CANDIDATES.filter((c) => c.modules);
   const dir = join(PROJECT_ROOT, '.cache', 'webp-bench');
   await mkdir(dir, { recursive: true });
@@ -208,15 +270,25 @@ async function candidates(list: Sample[]): Promise<{ figures: Figure[]; bundles:
     bundles[candidate.name] = await bundleBytes(join(dir, `candidate-${i}.js`));
   }
   await writeFile(join(dir, 'worker.js'), WORKER(present.length));
-  const { value: worker, cpuSeconds } = await withCpuMeter(() => startWorker({ entry: '.cache/webp-bench/worker.js' }));
+  const { value: worker, cpuSeconds } = await withCpuMeter(() =>
+    startWorker({ entry: '.cache/webp-bench/worker.js' }),
+  );
   const figures: Figure[] = [];
   try {
     for (const [i, candidate] of present.entries()) {
-      figures.push(...(await measure(candidate.name, list, cpuSeconds, async (bytes, runs) => {
-        const response = await worker.fetch(`/?candidate=${i}&runs=${runs}`, { method: 'POST', body: Buffer.from(bytes) });
-        if (!response.ok) throw new Error(`${candidate.name} failed: ${response.status} ${await response.text()}`);
-        return (await response.json()) as { memory: number };
-      })));
+      figures.push(
+        ...(await measure(candidate.name, list, cpuSeconds, async (bytes, runs) => {
+          const response = await worker.fetch(`/?candidate=${i}&runs=${runs}`, {
+            method: 'POST',
+            body: Buffer.from(bytes),
+          });
+          if (!response.ok)
+            throw new Error(
+              `${candidate.name} failed: ${response.status} ${await response.text()}`,
+            );
+          return (await response.json()) as { memory: number };
+        })),
+      );
     }
   } finally {
     await worker.dispose();
@@ -241,6 +313,12 @@ const results = {
   candidateBundleGzipBytes: compared.bundles,
 };
 await mkdir(join(PROJECT_ROOT, 'bench-results'), { recursive: true });
-await writeFile(join(PROJECT_ROOT, 'bench-results', 'webp-decode.json'), `${JSON.stringify(results, null, 2)}\n`);
-console.log(`bundle (gzip): project decoder ${projectBundle.jsGzip} B JS + ${projectBundle.wasmGzip} B wasm`);
-for (const [name, bytes] of Object.entries(compared.bundles)) console.log(`bundle (gzip): ${name} ${bytes.jsGzip} B JS + ${bytes.wasmGzip} B wasm`);
+await writeFile(
+  join(PROJECT_ROOT, 'bench-results', 'webp-decode.json'),
+  `${JSON.stringify(results, null, 2)}\n`,
+);
+console.log(
+  `bundle (gzip): project decoder ${projectBundle.jsGzip} B JS + ${projectBundle.wasmGzip} B wasm`,
+);
+for (const [name, bytes] of Object.entries(compared.bundles))
+  console.log(`bundle (gzip): ${name} ${bytes.jsGzip} B JS + ${bytes.wasmGzip} B wasm`);

@@ -11,7 +11,12 @@ export async function wrangler(args: string[], timeoutMs = 120_000): Promise<str
   try {
     const { stdout } = await promisify(execFile)(process.execPath, [WRANGLER, ...args], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', WRANGLER_HIDE_BANNER: 'true', NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: 'false',
+        WRANGLER_HIDE_BANNER: 'true',
+        NO_COLOR: '1',
+      },
       maxBuffer: 16 << 20,
       timeout: timeoutMs,
       killSignal: 'SIGKILL',

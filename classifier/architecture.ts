@@ -21,7 +21,15 @@ export type Padding = 'same' | 'valid';
 export type LayerSpec =
   | { type: 'flatten' }
   | { type: 'dense'; units: number; activation: Activation; weights: string; batchNorm?: true }
-  | { type: 'conv2d'; filters: number; kernelSize: number; padding: Padding; activation: Activation; weights: string; batchNorm?: true }
+  | {
+      type: 'conv2d';
+      filters: number;
+      kernelSize: number;
+      padding: Padding;
+      activation: Activation;
+      weights: string;
+      batchNorm?: true;
+    }
   /** Max pooling over non-overlapping poolSize x poolSize windows (stride = poolSize). */
   | { type: 'maxPool2d'; poolSize: number; padding: Padding }
   | { type: 'dropout'; rate: number };
@@ -59,7 +67,15 @@ export function seedMlp(hiddenUnits = 128, classes = CLASS_COUNT): Architecture 
  * 91.6-92.0%, this one with a dense layer of 64 92.3-92.4%, and with 128 92.7%.
  */
 export function smallCnn(classes = CLASS_COUNT): Architecture {
-  const convolution = (filters: number, weights: string): LayerSpec => ({ type: 'conv2d', filters, kernelSize: 3, padding: 'same', activation: 'relu', weights, batchNorm: true });
+  const convolution = (filters: number, weights: string): LayerSpec => ({
+    type: 'conv2d',
+    filters,
+    kernelSize: 3,
+    padding: 'same',
+    activation: 'relu',
+    weights,
+    batchNorm: true,
+  });
   const pool: LayerSpec = { type: 'maxPool2d', poolSize: 2, padding: 'valid' };
   return {
     kind: 'cnn',

@@ -91,14 +91,23 @@ export async function encodeAsset(
   for (const [name, tensor] of tensors) {
     const count = elementCount(tensor.shape);
     if (tensor.values.length !== count) {
-      throw new AssetFormatError(`tensor ${name}: ${tensor.values.length} values for shape [${tensor.shape}]`);
+      throw new AssetFormatError(
+        `tensor ${name}: ${tensor.values.length} values for shape [${tensor.shape}]`,
+      );
     }
-    const entry: TensorEntry = { name, dtype: tensor.dtype, shape: tensor.shape, offset: payloadBytes };
+    const entry: TensorEntry = {
+      name,
+      dtype: tensor.dtype,
+      shape: tensor.shape,
+      offset: payloadBytes,
+    };
     payloadBytes = align4(payloadBytes + tensor.values.byteLength);
     if (tensor.dtype === 'int8') {
       const channels = tensor.shape[tensor.shape.length - 1] ?? 1;
       if (tensor.scales.length !== channels) {
-        throw new AssetFormatError(`tensor ${name}: ${tensor.scales.length} scales for ${channels} channels`);
+        throw new AssetFormatError(
+          `tensor ${name}: ${tensor.scales.length} scales for ${channels} channels`,
+        );
       }
       entry.scalesOffset = payloadBytes;
       payloadBytes += tensor.scales.byteLength;
@@ -121,7 +130,10 @@ export async function encodeAsset(
   const payloadStart = PREAMBLE_BYTES + headerBytes;
   for (const entry of entries) {
     const tensor = tensors.get(entry.name)!;
-    out.set(new Uint8Array(tensor.values.buffer, tensor.values.byteOffset, tensor.values.byteLength), payloadStart + entry.offset);
+    out.set(
+      new Uint8Array(tensor.values.buffer, tensor.values.byteOffset, tensor.values.byteLength),
+      payloadStart + entry.offset,
+    );
     if (tensor.dtype === 'int8' && entry.scalesOffset !== undefined) {
       writeFloat32s(view, payloadStart + entry.scalesOffset, tensor.scales);
     }
@@ -155,34 +167,50 @@ export interface DecodeOptions {
  * (corruption, unless `verifyDigest` is false) and any tensor that falls outside the payload, each
  * with an AssetFormatError.
  */
-export async function decodeAsset(input: ArrayBuffer | Uint8Array, { verifyDigest = true }: DecodeOptions = {}): Promise<ModelAsset> {
+export async function decodeAsset(
+  input: ArrayBuffer | Uint8Array,
+  { verifyDigest = true }: DecodeOptions = {},
+): Promise<ModelAsset> {
   // A plain Uint8Array view even for a Node Buffer, whose slice() would share memory instead of copying.
-  const bytes = input instanceof Uint8Array ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
+  const bytes =
+    input instanceof Uint8Array
+      ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength)
+      : new Uint8Array(input);
   if (bytes.length < PREAMBLE_BYTES + DIGEST_BYTES) {
     throw new AssetFormatError(`model asset is ${bytes.length} bytes, too short to be an asset`);
   }
   const magic = new TextDecoder().decode(bytes.subarray(0, 4));
-  if (magic !== MAGIC) throw new AssetFormatError(`not a model asset (magic ${JSON.stringify(magic)}, expected "${MAGIC}")`);
+  if (magic !== MAGIC)
+    throw new AssetFormatError(
+      `not a model asset (magic ${JSON.stringify(magic)}, expected "${MAGIC}")`,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(4, true);
   if (version !== FORMAT_VERSION) {
-    throw new AssetFormatError(`model asset format version ${version} is not supported (this build reads version ${FORMAT_VERSION}); rebuild the asset`);
+    throw new AssetFormatError(
+      `model asset format version ${version} is not supported (this build reads version ${FORMAT_VERSION}); rebuild the asset`,
+    );
   }
   const bodyEnd = bytes.length - DIGEST_BYTES;
   if (verifyDigest) {
     const digest = await sha256(bytes.subarray(0, bodyEnd));
     const stored = bytes.subarray(bodyEnd);
     if (!digest.every((b, i) => b === stored[i])) {
-      throw new AssetFormatError('model asset is corrupt: its SHA-256 does not match the digest it carries');
+      throw new AssetFormatError(
+        'model asset is corrupt: its SHA-256 does not match the digest it carries',
+      );
     }
   }
   const headerBytes = view.getUint32(8, true);
   const payloadStart = PREAMBLE_BYTES + headerBytes;
-  if (payloadStart > bodyEnd) throw new AssetFormatError('model asset header runs past the end of the file');
+  if (payloadStart > bodyEnd)
+    throw new AssetFormatError('model asset header runs past the end of the file');
 
   let header: AssetHeader;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(PREAMBLE_BYTES, payloadStart))) as AssetHeader;
+    header = JSON.parse(
+      new TextDecoder().decode(bytes.subarray(PREAMBLE_BYTES, payloadStart)),
+    ) as AssetHeader;
   } catch (error) {
     throw new AssetFormatError(`model asset header is not valid JSON: ${(error as Error).message}`);
   }
@@ -197,7 +225,11 @@ export async function decodeAsset(input: ArrayBuffer | Uint8Array, { verifyDiges
     }
     const at = payloadStart + entry.offset;
     if (entry.dtype === 'float32') {
-      tensors.set(entry.name, { dtype: 'float32', shape: entry.shape, values: readFloat32s(bytes, at, count) });
+      tensors.set(entry.name, {
+        dtype: 'float32',
+        shape: entry.shape,
+        values: readFloat32s(bytes, at, count),
+      });
     } else {
       const channels = entry.shape[entry.shape.length - 1] ?? 1;
       const scalesOffset = entry.scalesOffset ?? -1;

@@ -41,7 +41,9 @@ export function toJpeg(image: Uint8Array, quality = 95): Bytes {
 
 /** An image as 28 rows of 28 numbers. */
 export function toRows(image: Uint8Array): number[][] {
-  return Array.from({ length: 28 }, (_, row) => Array.from(image.subarray(row * 28, (row + 1) * 28)));
+  return Array.from({ length: 28 }, (_, row) =>
+    Array.from(image.subarray(row * 28, (row + 1) * 28)),
+  );
 }
 
 /** Base64 of some bytes, as TF Serving's {"b64": ...} carries them. */

@@ -78,7 +78,12 @@ export function zlibBombPng(): Bytes {
   view.setUint32(4, 1);
   ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit gray, deflate, adaptive filtering, no interlace
   const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-  const parts = [Uint8Array.from(signature), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(new Uint8Array(64 * 2 ** 20))), pngChunk('IEND', new Uint8Array(0))];
+  const parts = [
+    Uint8Array.from(signature),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(new Uint8Array(64 * 2 ** 20))),
+    pngChunk('IEND', new Uint8Array(0)),
+  ];
   const file = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
   parts.reduce((offset, part) => (file.set(part, offset), offset + part.length), 0);
   return file;
@@ -108,20 +113,30 @@ export function withJpegSize(jpeg: Uint8Array, width: number, height: number): B
 function damaged(source: fc.Arbitrary<Bytes>): fc.Arbitrary<{ bytes: Bytes; how: string }> {
   const at = (bytes: Uint8Array, position: number) => position % Math.max(1, bytes.length);
   return fc.oneof(
-    fc.tuple(source, fc.array(fc.tuple(fc.nat(), fc.nat({ max: 7 })), { minLength: 1, maxLength: 8 })).map(([bytes, flips]) => {
-      const copy = new Uint8Array(bytes);
-      for (const [position, bit] of flips) copy[at(copy, position)]! ^= 1 << bit;
-      return { bytes: copy, how: `${flips.length} bit flips` };
-    }),
-    fc.tuple(source, fc.nat()).map(([bytes, position]) => ({ bytes: bytes.slice(0, at(bytes, position)), how: 'truncated' })),
-    fc.tuple(source, fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 64 })).map(([bytes, position, extra]) => {
-      const cut = at(bytes, position);
-      const copy = new Uint8Array(bytes.length + extra.length);
-      copy.set(bytes.subarray(0, cut));
-      copy.set(extra, cut);
-      copy.set(bytes.subarray(cut), cut + extra.length);
-      return { bytes: copy, how: 'bytes spliced in' };
-    }),
+    fc
+      .tuple(
+        source,
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 7 })), { minLength: 1, maxLength: 8 }),
+      )
+      .map(([bytes, flips]) => {
+        const copy = new Uint8Array(bytes);
+        for (const [position, bit] of flips) copy[at(copy, position)]! ^= 1 << bit;
+        return { bytes: copy, how: `${flips.length} bit flips` };
+      }),
+    fc.tuple(source, fc.nat()).map(([bytes, position]) => ({
+      bytes: bytes.slice(0, at(bytes, position)),
+      how: 'truncated',
+    })),
+    fc
+      .tuple(source, fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 64 }))
+      .map(([bytes, position, extra]) => {
+        const cut = at(bytes, position);
+        const copy = new Uint8Array(bytes.length + extra.length);
+        copy.set(bytes.subarray(0, cut));
+        copy.set(extra, cut);
+        copy.set(bytes.subarray(cut), cut + extra.length);
+        return { bytes: copy, how: 'bytes spliced in' };
+      }),
     fc.tuple(source, fc.uint8Array({ minLength: 1, maxLength: 256 })).map(([bytes, tail]) => {
       const copy = new Uint8Array(bytes.length + tail.length);
       copy.set(bytes);
@@ -138,7 +153,27 @@ function damaged(source: fc.Arbitrary<Bytes>): fc.Arbitrary<{ bytes: Bytes; how:
 
 /** Sizes worth declaring in a header: degenerate, off by one, at the limits, and random. */
 const dimension = (max: number) =>
-  fc.oneof(fc.constantFrom(0, 1, 27, 28, 29, 255, 256, 1024, 4096, 65535, 100_000, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1).filter((d) => d <= max), fc.nat({ max }));
+  fc.oneof(
+    fc
+      .constantFrom(
+        0,
+        1,
+        27,
+        28,
+        29,
+        255,
+        256,
+        1024,
+        4096,
+        65535,
+        100_000,
+        2 ** 31 - 1,
+        2 ** 31,
+        2 ** 32 - 1,
+      )
+      .filter((d) => d <= max),
+    fc.nat({ max }),
+  );
 
 /** Real images, encoded the ways clients send them. */
 export interface ImagePool {
@@ -152,9 +187,21 @@ export interface ImagePool {
 /** Encodes each 784-byte image as PNG, JPEG and WebP once, so generating requests stays cheap. */
 export async function imagePool(images: Bytes[]): Promise<ImagePool> {
   const webp = await Promise.all(
-    images.map(async (image, i) => new Uint8Array(await sharp(image, { raw: { width: 28, height: 28, channels: 1 } }).webp(i % 2 ? { quality: 90 } : { lossless: true }).toBuffer())),
+    images.map(
+      async (image, i) =>
+        new Uint8Array(
+          await sharp(image, { raw: { width: 28, height: 28, channels: 1 } })
+            .webp(i % 2 ? { quality: 90 } : { lossless: true })
+            .toBuffer(),
+        ),
+    ),
   );
-  return { raw: images, png: images.map((image) => toPng(image)), jpeg: images.map((image) => toJpeg(image)), webp };
+  return {
+    raw: images,
+    png: images.map((image) => toPng(image)),
+    jpeg: images.map((image) => toJpeg(image)),
+    webp,
+  };
 }
 
 /**
@@ -187,8 +234,23 @@ function imageBody(pool: ImagePool, type: 'png' | 'jpeg' | 'webp'): fc.Arbitrary
   const { resize, max, other: otherType } = FORMATS[type];
   const other = fc.constantFrom(...pool[otherType]);
   return fc.oneof(
-    { weight: 3, arbitrary: files.map((bytes) => ({ bytes, mustSucceed: true, label: `${type} valid`, images: 1 })) },
-    { weight: 4, arbitrary: damaged(files).map(({ bytes, how }) => ({ bytes, mustSucceed: false, label: `${type} ${how}` })) },
+    {
+      weight: 3,
+      arbitrary: files.map((bytes) => ({
+        bytes,
+        mustSucceed: true,
+        label: `${type} valid`,
+        images: 1,
+      })),
+    },
+    {
+      weight: 4,
+      arbitrary: damaged(files).map(({ bytes, how }) => ({
+        bytes,
+        mustSucceed: false,
+        label: `${type} ${how}`,
+      })),
+    },
     {
       weight: 2,
       arbitrary: fc.tuple(files, dimension(max), dimension(max)).map(([bytes, width, height]) => ({
@@ -197,7 +259,14 @@ function imageBody(pool: ImagePool, type: 'png' | 'jpeg' | 'webp'): fc.Arbitrary
         label: `${type} header size edited`,
       })),
     },
-    { weight: 1, arbitrary: other.map((bytes) => ({ bytes, mustSucceed: false, label: `${otherType} mislabelled as ${type}` })) },
+    {
+      weight: 1,
+      arbitrary: other.map((bytes) => ({
+        bytes,
+        mustSucceed: false,
+        label: `${otherType} mislabelled as ${type}`,
+      })),
+    },
     { weight: 1, arbitrary: randomBytes },
   );
 }
@@ -208,28 +277,58 @@ const randomBytes: fc.Arbitrary<Body> = fc
 
 /** One image as JSON: 784 numbers or 28 rows of 28. */
 const jsonImage = (pool: ImagePool) =>
-  fc.tuple(fc.constantFrom(...pool.raw), fc.boolean()).map(([image, rows]) => (rows ? toRows(image) : Array.from(image)));
+  fc
+    .tuple(fc.constantFrom(...pool.raw), fc.boolean())
+    .map(([image, rows]) => (rows ? toRows(image) : Array.from(image)));
 
 /** A valid JSON document for `endpoint`, with the number of images it carries. */
-function validDocument(pool: ImagePool, endpoint: 'classify' | 'predict' | 'infer'): fc.Arbitrary<{ doc: unknown; images: number }> {
+function validDocument(
+  pool: ImagePool,
+  endpoint: 'classify' | 'predict' | 'infer',
+): fc.Arbitrary<{ doc: unknown; images: number }> {
   const image = jsonImage(pool);
   const batch = fc.array(image, { minLength: 1, maxLength: 4 });
   if (endpoint === 'classify') return image.map((pixels) => ({ doc: { pixels }, images: 1 }));
   if (endpoint === 'predict') {
-    const encoded = fc.oneof(fc.constantFrom(...pool.png), fc.constantFrom(...pool.jpeg)).map((bytes) => ({ b64: base64(bytes) }));
-    const instance = fc.oneof(image, encoded, image.map((pixels) => ({ images: pixels })));
+    const encoded = fc
+      .oneof(fc.constantFrom(...pool.png), fc.constantFrom(...pool.jpeg))
+      .map((bytes) => ({ b64: base64(bytes) }));
+    const instance = fc.oneof(
+      image,
+      encoded,
+      image.map((pixels) => ({ images: pixels })),
+    );
     return fc.oneof(
-      fc.array(instance, { minLength: 1, maxLength: 4 }).map((instances) => ({ doc: { instances }, images: instances.length })),
+      fc
+        .array(instance, { minLength: 1, maxLength: 4 })
+        .map((instances) => ({ doc: { instances }, images: instances.length })),
       batch.map((inputs) => ({ doc: { inputs }, images: inputs.length })),
-      batch.map((inputs) => ({ doc: { signature_name: 'serving_default', inputs: { images: inputs } }, images: inputs.length })),
+      batch.map((inputs) => ({
+        doc: { signature_name: 'serving_default', inputs: { images: inputs } },
+        images: inputs.length,
+      })),
     );
   }
   return fc
-    .tuple(fc.array(fc.constantFrom(...pool.raw), { minLength: 1, maxLength: 4 }), fc.boolean(), fc.constantFrom('UINT8', 'FP32'), fc.option(fc.string({ maxLength: 8 }), { nil: undefined }))
+    .tuple(
+      fc.array(fc.constantFrom(...pool.raw), { minLength: 1, maxLength: 4 }),
+      fc.boolean(),
+      fc.constantFrom('UINT8', 'FP32'),
+      fc.option(fc.string({ maxLength: 8 }), { nil: undefined }),
+    )
     .map(([images, nested, datatype, id]) => {
-      const data = nested ? images.map((image) => toRows(image)) : images.flatMap((image) => Array.from(image));
+      const data = nested
+        ? images.map((image) => toRows(image))
+        : images.flatMap((image) => Array.from(image));
       const shape = nested ? [images.length, 28, 28] : [images.length, PIXELS];
-      return { doc: { ...(id === undefined ? {} : { id }), inputs: [{ name: 'images', shape, datatype, data }], outputs: [{ name: 'probabilities' }] }, images: images.length };
+      return {
+        doc: {
+          ...(id === undefined ? {} : { id }),
+          inputs: [{ name: 'images', shape, datatype, data }],
+          outputs: [{ name: 'probabilities' }],
+        },
+        images: images.length,
+      };
     });
 }
 
@@ -239,7 +338,8 @@ type Path = (string | number)[];
 function pathsOf(value: unknown, path: Path = [], out: Path[] = []): Path[] {
   out.push(path);
   if (Array.isArray(value)) value.forEach((item, i) => pathsOf(item, [...path, i], out));
-  else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) pathsOf(item, [...path, key], out);
+  else if (value !== null && typeof value === 'object')
+    for (const [key, item] of Object.entries(value)) pathsOf(item, [...path, key], out);
   return out;
 }
 
@@ -254,14 +354,38 @@ function edit(doc: unknown, path: Path, how: Edit, replacement: unknown): unknow
   const key = path.at(-1)!;
   if (how === 'replace') parent[key] = replacement;
   else if (how === 'wrap') parent[key] = [parent[key]];
-  else if (Array.isArray(parent)) parent.splice(Number(key), how === 'delete' ? 1 : 0, ...(how === 'delete' ? [] : [parent[key]]));
+  else if (Array.isArray(parent))
+    parent.splice(
+      Number(key),
+      how === 'delete' ? 1 : 0,
+      ...(how === 'delete' ? [] : [parent[key]]),
+    );
   else if (how === 'delete') delete parent[key];
   else parent[`${key}_`] = parent[key];
   return copy;
 }
 
 /** Number literals JSON forbids or the API refuses: overflow to Infinity, out of range, fractional, malformed. */
-const HOSTILE_NUMBERS = ['1e309', '-1e309', '-1', '256', '255.5', '0.5', '-0', '1e-400', 'NaN', 'Infinity', '-Infinity', '0x1F', '01', '1.', '.5', '+1', '1e', '-'];
+const HOSTILE_NUMBERS = [
+  '1e309',
+  '-1e309',
+  '-1',
+  '256',
+  '255.5',
+  '0.5',
+  '-0',
+  '1e-400',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '0x1F',
+  '01',
+  '1.',
+  '.5',
+  '+1',
+  '1e',
+  '-',
+];
 
 /** The JSON text with its `index`-th number (counted modulo how many there are) replaced by `literal`. */
 function replaceNumber(text: string, index: number, literal: string): string {
@@ -274,27 +398,59 @@ function replaceNumber(text: string, index: number, literal: string): string {
 /** A JSON body for `endpoint`: valid, edited at one place, a number made hostile, or not the right JSON at all. */
 function jsonBody(pool: ImagePool, endpoint: 'classify' | 'predict' | 'infer'): fc.Arbitrary<Body> {
   const valid = validDocument(pool, endpoint);
-  const ofText = (text: string, label: string): Body => ({ bytes: utf8(text), mustSucceed: false, label });
+  const ofText = (text: string, label: string): Body => ({
+    bytes: utf8(text),
+    mustSucceed: false,
+    label,
+  });
   return fc.oneof(
-    { weight: 3, arbitrary: valid.map(({ doc, images }) => ({ bytes: utf8(JSON.stringify(doc)), mustSucceed: true, label: 'json valid', images })) },
+    {
+      weight: 3,
+      arbitrary: valid.map(({ doc, images }) => ({
+        bytes: utf8(JSON.stringify(doc)),
+        mustSucceed: true,
+        label: 'json valid',
+        images,
+      })),
+    },
     {
       weight: 5,
       arbitrary: fc
-        .tuple(valid, fc.nat(), fc.constantFrom<Edit>('replace', 'replace', 'delete', 'wrap', 'duplicate'), fc.jsonValue({ maxDepth: 3 }))
+        .tuple(
+          valid,
+          fc.nat(),
+          fc.constantFrom<Edit>('replace', 'replace', 'delete', 'wrap', 'duplicate'),
+          fc.jsonValue({ maxDepth: 3 }),
+        )
         .map(([{ doc }, pick, how, replacement]) => {
           const paths = pathsOf(doc);
-          return ofText(JSON.stringify(edit(doc, paths[pick % paths.length]!, how, replacement)), `json ${how} at one place`);
+          return ofText(
+            JSON.stringify(edit(doc, paths[pick % paths.length]!, how, replacement)),
+            `json ${how} at one place`,
+          );
         }),
     },
     {
       weight: 3,
       arbitrary: fc
         .tuple(valid, fc.nat(), fc.constantFrom(...HOSTILE_NUMBERS))
-        .map(([{ doc }, index, literal]) => ofText(replaceNumber(JSON.stringify(doc), index, literal), `json number ${literal}`)),
+        .map(([{ doc }, index, literal]) =>
+          ofText(replaceNumber(JSON.stringify(doc), index, literal), `json number ${literal}`),
+        ),
     },
     { weight: 1, arbitrary: fc.json({ maxDepth: 4 }).map((text) => ofText(text, 'json random')) },
-    { weight: 1, arbitrary: fc.nat({ max: 20_000 }).map((depth) => ofText(`${'['.repeat(depth)}${']'.repeat(depth)}`, 'json deep nesting')) },
-    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((text) => ofText(text, 'text random')) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .nat({ max: 20_000 })
+        .map((depth) => ofText(`${'['.repeat(depth)}${']'.repeat(depth)}`, 'json deep nesting')),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .string({ unit: 'binary', maxLength: 200 })
+        .map((text) => ofText(text, 'text random')),
+    },
     { weight: 1, arbitrary: randomBytes },
   );
 }
@@ -302,22 +458,51 @@ function jsonBody(pool: ImagePool, endpoint: 'classify' | 'predict' | 'infer'): 
 /** A 784-byte body (any 784 bytes are a valid image), or a wrong length. */
 const rawBody = (pool: ImagePool): fc.Arbitrary<Body> =>
   fc.oneof(
-    fc.constantFrom(...pool.raw).map((bytes) => ({ bytes, mustSucceed: true, label: 'raw valid', images: 1 })),
-    fc.uint8Array({ minLength: PIXELS, maxLength: PIXELS }).map((bytes) => ({ bytes: bytes as Bytes, mustSucceed: true, label: 'raw random pixels', images: 1 })),
+    fc
+      .constantFrom(...pool.raw)
+      .map((bytes) => ({ bytes, mustSucceed: true, label: 'raw valid', images: 1 })),
+    fc.uint8Array({ minLength: PIXELS, maxLength: PIXELS }).map((bytes) => ({
+      bytes: bytes as Bytes,
+      mustSucceed: true,
+      label: 'raw random pixels',
+      images: 1,
+    })),
     randomBytes,
   );
 
 /** The `top` query parameter: absent, valid, or not an integer from 1 to 10. */
 const topParameter: fc.Arbitrary<{ query: string; top: number; valid: boolean }> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ query: '', top: 3, valid: true }) },
-  { weight: 2, arbitrary: fc.integer({ min: 1, max: 10 }).map((top) => ({ query: `?top=${top}`, top, valid: true })) },
-  { weight: 1, arbitrary: fc.constantFrom('0', '11', '-1', '2.5', 'abc', '', '%zz', '1e1', '0x3').map((top) => ({ query: `?top=${top}`, top: 0, valid: false })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .integer({ min: 1, max: 10 })
+      .map((top) => ({ query: `?top=${top}`, top, valid: true })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('0', '11', '-1', '2.5', 'abc', '', '%zz', '1e1', '0x3')
+      .map((top) => ({ query: `?top=${top}`, top: 0, valid: false })),
+  },
 );
 
-const CLASSIFY_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'application/octet-stream', 'application/json'] as const;
+const CLASSIFY_TYPES = [
+  'image/png',
+  'image/jpeg',
+  'image/webp',
+  'application/octet-stream',
+  'application/json',
+] as const;
 
 function classifyRequest(pool: ImagePool): fc.Arbitrary<HostileRequest> {
-  const bodies = { 'image/png': imageBody(pool, 'png'), 'image/jpeg': imageBody(pool, 'jpeg'), 'image/webp': imageBody(pool, 'webp'), 'application/octet-stream': rawBody(pool), 'application/json': jsonBody(pool, 'classify') };
+  const bodies = {
+    'image/png': imageBody(pool, 'png'),
+    'image/jpeg': imageBody(pool, 'jpeg'),
+    'image/webp': imageBody(pool, 'webp'),
+    'application/octet-stream': rawBody(pool),
+    'application/json': jsonBody(pool, 'classify'),
+  };
   return fc
     .constantFrom(...CLASSIFY_TYPES)
     .chain((type) => fc.tuple(fc.constant(type), bodies[type], topParameter))
@@ -348,22 +533,67 @@ function jsonRequest(pool: ImagePool, endpoint: 'predict' | 'infer'): fc.Arbitra
 }
 
 const KNOWN_PATHS = [
-  '/', '/openapi.json', '/v1/classify', `/v1/models/${MODEL}`, `/v1/models/${MODEL}/metadata`, `/v1/models/${MODEL}:predict`, '/v1/models/nope:predict',
-  '/v2', '/v2/health/live', '/v2/health/ready', `/v2/models/${MODEL}`, `/v2/models/${MODEL}/ready`, `/v2/models/${MODEL}/infer`, '/v2/models/nope/infer',
+  '/',
+  '/openapi.json',
+  '/v1/classify',
+  `/v1/models/${MODEL}`,
+  `/v1/models/${MODEL}/metadata`,
+  `/v1/models/${MODEL}:predict`,
+  '/v1/models/nope:predict',
+  '/v2',
+  '/v2/health/live',
+  '/v2/health/ready',
+  `/v2/models/${MODEL}`,
+  `/v2/models/${MODEL}/ready`,
+  `/v2/models/${MODEL}/infer`,
+  '/v2/models/nope/infer',
 ];
-const MEDIA_TYPES = [...CLASSIFY_TYPES, 'text/plain', 'image/gif', 'multipart/form-data; boundary=x', 'APPLICATION/JSON; charset=utf-8', 'image/png;;;', ''];
+const MEDIA_TYPES = [
+  ...CLASSIFY_TYPES,
+  'text/plain',
+  'image/gif',
+  'multipart/form-data; boundary=x',
+  'APPLICATION/JSON; charset=utf-8',
+  'image/png;;;',
+  '',
+];
 
 /** Any method on a known or random path, with any Content-Type and body: routing, 404, 405 and 415 paths. */
 function strayRequest(pool: ImagePool): fc.Arbitrary<HostileRequest> {
   const path = fc.oneof(
     fc.constantFrom(...KNOWN_PATHS),
-    fc.tuple(fc.constantFrom(...KNOWN_PATHS), fc.webQueryParameters()).map(([base, query]) => `${base}?${query}`),
+    fc
+      .tuple(fc.constantFrom(...KNOWN_PATHS), fc.webQueryParameters())
+      .map(([base, query]) => `${base}?${query}`),
     fc.webPath().map((random) => `/${random.replace(/^\/+/, '')}`),
-    fc.array(fc.constantFrom('v1', 'v2', 'models', MODEL, 'infer', ':predict', '%', '%zz', '..', '%2F', '\u00e9', 'a'.repeat(300)), { maxLength: 6 }).map((parts) => `/${parts.join('/')}`),
+    fc
+      .array(
+        fc.constantFrom(
+          'v1',
+          'v2',
+          'models',
+          MODEL,
+          'infer',
+          ':predict',
+          '%',
+          '%zz',
+          '..',
+          '%2F',
+          '\u00e9',
+          'a'.repeat(300),
+        ),
+        { maxLength: 6 },
+      )
+      .map((parts) => `/${parts.join('/')}`),
   );
   const body = fc.oneof(imageBody(pool, 'png'), jsonBody(pool, 'predict'), randomBytes);
   return fc
-    .tuple(fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'), path, fc.constantFrom(...MEDIA_TYPES), body)
+    .tuple(
+      fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
+      path,
+      fc.constantFrom(...MEDIA_TYPES),
+      body,
+    )
     .map(([method, where, type, content]): HostileRequest => ({
       label: `${method} ${content.label}`,
       endpoint: 'other',
@@ -388,33 +618,62 @@ export function hostileRequest(pool: ImagePool): fc.Arbitrary<HostileRequest> {
 
 /** The fetch options of a request. */
 export function requestInit(request: HostileRequest): RequestInit {
-  return { method: request.method, headers: request.headers, ...(request.body ? { body: request.body } : {}) };
+  return {
+    method: request.method,
+    headers: request.headers,
+    ...(request.body ? { body: request.body } : {}),
+  };
 }
 
 const isProbability = (value: unknown) => typeof value === 'number' && value >= 0 && value <= 1;
-const isProbabilityRow = (row: unknown) => Array.isArray(row) && row.length === CLASSES && row.every(isProbability);
+const isProbabilityRow = (row: unknown) =>
+  Array.isArray(row) && row.length === CLASSES && row.every(isProbability);
 
 /** What is wrong with a 200 from `endpoint` carrying `images` images (classify: `top` predictions), or undefined. */
-function shapeProblem(endpoint: Endpoint, body: unknown, images: number | undefined): string | undefined {
+function shapeProblem(
+  endpoint: Endpoint,
+  body: unknown,
+  images: number | undefined,
+): string | undefined {
   const document = body as Record<string, unknown>;
   if (endpoint === 'classify') {
-    const predictions = document.predictions as { label?: unknown; index?: unknown; score?: unknown }[] | undefined;
-    const well = Array.isArray(predictions) && predictions.every((p) => typeof p.label === 'string' && Number.isInteger(p.index) && isProbability(p.score));
-    if (!well || (images !== undefined && predictions.length !== images)) return 'classify answer has no valid predictions';
-    return (document.model as { name?: unknown } | undefined)?.name === MODEL ? undefined : 'classify answer does not name the model';
+    const predictions = document.predictions as
+      { label?: unknown; index?: unknown; score?: unknown }[] | undefined;
+    const well =
+      Array.isArray(predictions) &&
+      predictions.every(
+        (p) => typeof p.label === 'string' && Number.isInteger(p.index) && isProbability(p.score),
+      );
+    if (!well || (images !== undefined && predictions.length !== images))
+      return 'classify answer has no valid predictions';
+    return (document.model as { name?: unknown } | undefined)?.name === MODEL
+      ? undefined
+      : 'classify answer does not name the model';
   }
   if (endpoint === 'predict') {
     // Row-format requests are answered with "predictions", columnar ones with "outputs" (api_rest.md).
     const rows = document.predictions ?? document.outputs;
-    const well = Array.isArray(rows) && rows.length > 0 && rows.length <= MAX_BATCH && rows.every(isProbabilityRow);
-    return well && (images === undefined || rows.length === images) ? undefined : 'predict answer is not N rows of 10 probabilities';
+    const well =
+      Array.isArray(rows) &&
+      rows.length > 0 &&
+      rows.length <= MAX_BATCH &&
+      rows.every(isProbabilityRow);
+    return well && (images === undefined || rows.length === images)
+      ? undefined
+      : 'predict answer is not N rows of 10 probabilities';
   }
   if (endpoint === 'infer') {
     const output = (document.outputs as Record<string, unknown>[] | undefined)?.[0];
     const data = output?.data;
     const count = Array.isArray(output?.shape) ? (output.shape[0] as number) : -1;
-    const well = output?.name === 'probabilities' && Array.isArray(data) && data.length === count * CLASSES && data.every(isProbability);
-    return well && (images === undefined || count === images) ? undefined : 'infer answer is not an N x 10 probabilities tensor';
+    const well =
+      output?.name === 'probabilities' &&
+      Array.isArray(data) &&
+      data.length === count * CLASSES &&
+      data.every(isProbability);
+    return well && (images === undefined || count === images)
+      ? undefined
+      : 'infer answer is not an N x 10 probabilities tensor';
   }
   return undefined;
 }
@@ -424,7 +683,10 @@ function shapeProblem(endpoint: Endpoint, body: unknown, images: number | undefi
  * a valid request must get a 200 of the right shape; anything else a 200 of the right shape, a 204
  * (CORS preflight), or a 4xx application/problem+json whose status matches and that leaks no stack.
  */
-export async function answerProblem(request: HostileRequest, response: Response): Promise<string | undefined> {
+export async function answerProblem(
+  request: HostileRequest,
+  response: Response,
+): Promise<string | undefined> {
   const text = await response.text();
   const { status } = response;
   const type = response.headers.get('Content-Type') ?? '';
@@ -432,12 +694,19 @@ export async function answerProblem(request: HostileRequest, response: Response)
   if (request.mustSucceed && status !== 200) return `a valid request got ${quote}`;
   if (status === 204 && request.method === 'OPTIONS') return undefined;
   if (status >= 400 && status < 500) {
-    if (type !== 'application/problem+json') return `a ${status} that is not application/problem+json: ${quote}`;
+    if (type !== 'application/problem+json')
+      return `a ${status} that is not application/problem+json: ${quote}`;
     if (request.method === 'HEAD') return undefined;
     const problem = JSON.parse(text) as Record<string, unknown>;
-    const well = problem.status === status && typeof problem.title === 'string' && typeof problem.detail === 'string' && problem.detail !== '';
+    const well =
+      problem.status === status &&
+      typeof problem.title === 'string' &&
+      typeof problem.detail === 'string' &&
+      problem.detail !== '';
     if (!well) return `a malformed problem: ${quote}`;
-    return /\bat .+\.(ts|js):\d+/.test(text) ? `a problem that leaks a stack trace: ${quote}` : undefined;
+    return /\bat .+\.(ts|js):\d+/.test(text)
+      ? `a problem that leaks a stack trace: ${quote}`
+      : undefined;
   }
   if (status !== 200) return `status outside 200/204/4xx: ${quote}`;
   if (request.method === 'HEAD' || type.startsWith('text/html')) return undefined;
@@ -468,10 +737,38 @@ const LARGEST_SIDE = 512;
 export function heavyRequests(pool: ImagePool): HostileRequest[] {
   const side = LARGEST_SIDE;
   const rows = toRows(pool.raw[0]!);
-  const instances = (count: number) => utf8(JSON.stringify({ instances: Array.from({ length: count }, () => rows) }));
-  const blank = base64(encodePng({ width: side, height: side, data: new Uint8Array(side * side), channels: 1, depth: 8 }));
-  const classify = (label: string, type: string, body: Bytes, mustSucceed: boolean): HostileRequest => ({ label, endpoint: 'classify', method: 'POST', path: '/v1/classify', headers: { 'Content-Type': type }, body, mustSucceed, ...(mustSucceed ? { images: 3 } : {}) });
-  const json = (label: string, endpoint: 'predict' | 'infer', body: Bytes, images?: number): HostileRequest => ({
+  const instances = (count: number) =>
+    utf8(JSON.stringify({ instances: Array.from({ length: count }, () => rows) }));
+  const blank = base64(
+    encodePng({
+      width: side,
+      height: side,
+      data: new Uint8Array(side * side),
+      channels: 1,
+      depth: 8,
+    }),
+  );
+  const classify = (
+    label: string,
+    type: string,
+    body: Bytes,
+    mustSucceed: boolean,
+  ): HostileRequest => ({
+    label,
+    endpoint: 'classify',
+    method: 'POST',
+    path: '/v1/classify',
+    headers: { 'Content-Type': type },
+    body,
+    mustSucceed,
+    ...(mustSucceed ? { images: 3 } : {}),
+  });
+  const json = (
+    label: string,
+    endpoint: 'predict' | 'infer',
+    body: Bytes,
+    images?: number,
+  ): HostileRequest => ({
     label,
     endpoint,
     method: 'POST',
@@ -484,22 +781,63 @@ export function heavyRequests(pool: ImagePool): HostileRequest[] {
   // A garment (test image 0, scaled up, dark on white) under noise: the preprocessing finds it, as
   // it must in a photo, and the noise keeps the files as large as photos of this size are.
   const garment = pool.raw[0]!;
-  const ink = (i: number): number => garment[Math.floor(Math.floor(i / side) * 28 / side) * 28 + Math.floor((i % side) * 28 / side)]!;
+  const ink = (i: number): number =>
+    garment[
+      Math.floor((Math.floor(i / side) * 28) / side) * 28 + Math.floor(((i % side) * 28) / side)
+    ]!;
   const grain16 = new Uint16Array(noise(side * side * 8, 1).buffer);
-  const png16 = encodePng({ width: side, height: side, data: grain16.map((n, k) => (k % 4 === 3 ? 65535 : (255 - ink(k >> 2)) * 240 + (n & 0xfff))), channels: 4, depth: 16 });
+  const png16 = encodePng({
+    width: side,
+    height: side,
+    data: grain16.map((n, k) => (k % 4 === 3 ? 65535 : (255 - ink(k >> 2)) * 240 + (n & 0xfff))),
+    channels: 4,
+    depth: 16,
+  });
   const grain = noise(side * side * 4, 2);
-  const photo = jpeg.encode({ width: side, height: side, data: grain.map((n, k) => (k % 4 === 3 ? 255 : Math.max(0, 240 - ink(k >> 2)) + (n & 15))) }, 95).data;
-  const v2Batch = { inputs: [{ name: 'images', shape: [MAX_BATCH, 28, 28], datatype: 'FP32', data: Array.from({ length: MAX_BATCH }, () => rows) }] };
+  const photo = jpeg.encode(
+    {
+      width: side,
+      height: side,
+      data: grain.map((n, k) => (k % 4 === 3 ? 255 : Math.max(0, 240 - ink(k >> 2)) + (n & 15))),
+    },
+    95,
+  ).data;
+  const v2Batch = {
+    inputs: [
+      {
+        name: 'images',
+        shape: [MAX_BATCH, 28, 28],
+        datatype: 'FP32',
+        data: Array.from({ length: MAX_BATCH }, () => rows),
+      },
+    ],
+  };
   return [
     classify(`heavy ${side}x${side} 16-bit RGBA PNG`, 'image/png', new Uint8Array(png16), true),
     classify(`heavy ${side}x${side} JPEG`, 'image/jpeg', new Uint8Array(photo), true),
     json(`heavy ${MAX_BATCH} instances`, 'predict', instances(MAX_BATCH), MAX_BATCH),
     json(`heavy ${MAX_BATCH} v2 FP32 images`, 'infer', utf8(JSON.stringify(v2Batch)), MAX_BATCH),
     json(`heavy ${MAX_BATCH + 1} instances`, 'predict', instances(MAX_BATCH + 1)),
-    json(`heavy ${MAX_BATCH} base64 ${side}x${side} PNGs`, 'predict', utf8(JSON.stringify({ instances: Array.from({ length: MAX_BATCH }, () => ({ b64: blank })) }))),
+    json(
+      `heavy ${MAX_BATCH} base64 ${side}x${side} PNGs`,
+      'predict',
+      utf8(
+        JSON.stringify({ instances: Array.from({ length: MAX_BATCH }, () => ({ b64: blank })) }),
+      ),
+    ),
     classify('heavy zlib bomb', 'image/png', zlibBombPng(), false),
-    classify('heavy PNG declaring 100000x100000', 'image/png', withPngSize(pool.png[0]!, 100_000, 100_000), false),
+    classify(
+      'heavy PNG declaring 100000x100000',
+      'image/png',
+      withPngSize(pool.png[0]!, 100_000, 100_000),
+      false,
+    ),
     json('heavy 100,000 nested arrays', 'infer', utf8('['.repeat(100_000) + ']'.repeat(100_000))),
-    classify('heavy 12 MiB octet-stream', 'application/octet-stream', new Uint8Array(12 * 2 ** 20), false),
+    classify(
+      'heavy 12 MiB octet-stream',
+      'application/octet-stream',
+      new Uint8Array(12 * 2 ** 20),
+      false,
+    ),
   ];
 }

@@ -10,6 +10,8 @@ import { MANIFEST_FILE } from '../train/manifest.ts';
 
 const manifest = join('models', MANIFEST_FILE);
 if (!existsSync(manifest)) {
-  console.error(`${manifest} is missing: run \`npm run build:model\` first (it trains the model the Worker serves)`);
+  console.error(
+    `${manifest} is missing: run \`npm run build:model\` first (it trains the model the Worker serves)`,
+  );
   process.exit(1);
 }

@@ -17,9 +17,11 @@ import type { KernelBackend } from '@tensorflow/tfjs-core';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { WASM_KERNELS } from '../worker/runtime/kernels.ts';
 
-
 /** tfjs' SIMD binary, the one input. */
-export const SIMD_SOURCE = join(PROJECT_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm');
+export const SIMD_SOURCE = join(
+  PROJECT_ROOT,
+  'node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm',
+);
 
 /**
  * Where the trimmed binary goes; worker/runtime/wasm-binary.ts imports it. Same file name as the
@@ -61,12 +63,17 @@ export async function trimWasm(source: Uint8Array, keep: readonly string[]): Pro
   const module = binaryen.readBinary(source);
   module.setFeatures(binaryen.Features.SIMD128);
   try {
-    const names = Array.from({ length: module.getNumExports() }, (_, i) => binaryen.getExportInfo(module.getExportByIndex(i)).name);
+    const names = Array.from(
+      { length: module.getNumExports() },
+      (_, i) => binaryen.getExportInfo(module.getExportByIndex(i)).name,
+    );
     const missing = keep.filter((name) => !names.includes(name));
-    if (missing.length) throw new Error(`the tfjs wasm binary lacks the kernel export(s) ${missing.join(', ')}`);
+    if (missing.length)
+      throw new Error(`the tfjs wasm binary lacks the kernel export(s) ${missing.join(', ')}`);
     for (const name of unusedKernelExports(names, keep)) module.removeExport(name);
     module.runPasses(['remove-unused-module-elements']);
-    if (!module.validate()) throw new Error('the trimmed tfjs wasm binary does not validate as MVP + SIMD');
+    if (!module.validate())
+      throw new Error('the trimmed tfjs wasm binary does not validate as MVP + SIMD');
     return module.emitBinary();
   } finally {
     module.dispose();
@@ -74,8 +81,13 @@ export async function trimWasm(source: Uint8Array, keep: readonly string[]): Pro
 }
 
 /** Digest of everything the trimmed binary depends on: the source, the kept exports, binaryen, this recipe. */
-export async function trimInputsDigest(source: Uint8Array, keep: readonly string[]): Promise<string> {
-  const binaryenVersion = (createRequire(import.meta.url)('binaryen/package.json') as { version: string }).version;
+export async function trimInputsDigest(
+  source: Uint8Array,
+  keep: readonly string[],
+): Promise<string> {
+  const binaryenVersion = (
+    createRequire(import.meta.url)('binaryen/package.json') as { version: string }
+  ).version;
   return createHash('sha256')
     .update(source)
     .update(`\n${keep.join(',')}\nbinaryen ${binaryenVersion}\n`)

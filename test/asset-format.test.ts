@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { seedMlp } from '../classifier/architecture.ts';
-import { AssetFormatError, FORMAT_VERSION, decodeAsset, dequantize, encodeAsset, quantizeInt8, type StoredTensor } from '../classifier/asset-format.ts';
+import {
+  AssetFormatError,
+  FORMAT_VERSION,
+  decodeAsset,
+  dequantize,
+  encodeAsset,
+  quantizeInt8,
+  type StoredTensor,
+} from '../classifier/asset-format.ts';
 import { FASHION_MNIST_LABELS } from '../classifier/labels.ts';
 import { createRandom } from '../train/random.ts';
 
@@ -42,7 +50,8 @@ describe('model asset format', () => {
       expect(decoded.dtype).toBe(original.dtype);
       expect(decoded.shape).toEqual(original.shape);
       expect(decoded.values).toEqual(original.values);
-      if (original.dtype === 'int8' && decoded.dtype === 'int8') expect(decoded.scales).toEqual(original.scales);
+      if (original.dtype === 'int8' && decoded.dtype === 'int8')
+        expect(decoded.scales).toEqual(original.scales);
     }
     expect(asset.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
@@ -58,7 +67,9 @@ describe('model asset format', () => {
   it('decodes from a Node Buffer into independent tensor copies', async () => {
     const tensors = sampleTensors();
     const asset = await decodeAsset(Buffer.from(await encodeAsset(description, tensors)));
-    expect(asset.tensors.get('dense2/kernel')!.values).toEqual(tensors.get('dense2/kernel')!.values);
+    expect(asset.tensors.get('dense2/kernel')!.values).toEqual(
+      tensors.get('dense2/kernel')!.values,
+    );
   });
 
   it('rejects a corrupted asset', async () => {
@@ -78,7 +89,9 @@ describe('model asset format', () => {
     const bytes = await encodeAsset(description, sampleTensors());
     const otherVersion = bytes.slice();
     new DataView(otherVersion.buffer).setUint32(4, FORMAT_VERSION + 1, true);
-    await expect(decodeAsset(otherVersion)).rejects.toThrow(new RegExp(`version ${FORMAT_VERSION + 1} is not supported`));
+    await expect(decodeAsset(otherVersion)).rejects.toThrow(
+      new RegExp(`version ${FORMAT_VERSION + 1} is not supported`),
+    );
     const otherMagic = bytes.slice();
     otherMagic[0] = 0x50;
     await expect(decodeAsset(otherMagic)).rejects.toBeInstanceOf(AssetFormatError);
@@ -92,7 +105,10 @@ describe('model asset format', () => {
     const restored = dequantize(quantized);
     let worstStepFraction = 0;
     for (let i = 0; i < values.length; i++) {
-      worstStepFraction = Math.max(worstStepFraction, Math.abs(restored[i]! - values[i]!) / quantized.scales[i % 128]!);
+      worstStepFraction = Math.max(
+        worstStepFraction,
+        Math.abs(restored[i]! - values[i]!) / quantized.scales[i % 128]!,
+      );
     }
     expect(worstStepFraction).toBeLessThanOrEqual(0.5 + 1e-4);
     expect(worstStepFraction).toBeGreaterThan(0.4);

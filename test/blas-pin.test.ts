@@ -28,8 +28,14 @@ interface Probe {
 
 /** Runs the probe in a child whose OpenBLAS variables are exactly `blas` (the others removed). */
 async function probe(blas: Record<string, string>, unpinnedAddon?: string): Promise<Probe> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OPENBLAS_')));
-  const { stdout } = await run('npx', ['tsx', 'test/blas-pin/probe.ts', ...(unpinnedAddon ? [unpinnedAddon] : [])], { env: { ...env, ...blas } });
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('OPENBLAS_')),
+  );
+  const { stdout } = await run(
+    'npx',
+    ['tsx', 'test/blas-pin/probe.ts', ...(unpinnedAddon ? [unpinnedAddon] : [])],
+    { env: { ...env, ...blas } },
+  );
   return JSON.parse(stdout) as Probe;
 }
 
@@ -45,7 +51,12 @@ beforeAll(() => {
 
 describe('OpenBLAS kernel pinning for convnet training', () => {
   it('gives the same bits under any OPENBLAS_CORETYPE, block factor or thread count: the Haswell kernels', async () => {
-    const settings: Record<string, string>[] = [{}, { OPENBLAS_CORETYPE: 'SkylakeX' }, { OPENBLAS_CORETYPE: 'Sandybridge', OPENBLAS_NUM_THREADS: '2' }, { OPENBLAS_CORETYPE: 'Zen', OPENBLAS_BLOCK_FACTOR: '3' }];
+    const settings: Record<string, string>[] = [
+      {},
+      { OPENBLAS_CORETYPE: 'SkylakeX' },
+      { OPENBLAS_CORETYPE: 'Sandybridge', OPENBLAS_NUM_THREADS: '2' },
+      { OPENBLAS_CORETYPE: 'Zen', OPENBLAS_BLOCK_FACTOR: '3' },
+    ];
     const runs = await Promise.all(settings.map((blas) => probe(blas)));
     runs.forEach((outputs, i) => {
       // The caller's own value is back in place once the library has loaded.
@@ -55,10 +66,12 @@ describe('OpenBLAS kernel pinning for convnet training', () => {
   }, 120_000);
 
   it('without the pin, the kernel set OpenBLAS loads changes the bits (what the pin prevents)', async () => {
-    const [haswell, sandybridge] = await Promise.all([probe({ OPENBLAS_CORETYPE: 'Haswell' }, addonPath), probe({ OPENBLAS_CORETYPE: 'Sandybridge' }, addonPath)]);
+    const [haswell, sandybridge] = await Promise.all([
+      probe({ OPENBLAS_CORETYPE: 'Haswell' }, addonPath),
+      probe({ OPENBLAS_CORETYPE: 'Sandybridge' }, addonPath),
+    ]);
     expect(haswell).toMatchObject({ core: 'Haswell', sha256: HASWELL_OUTPUTS });
     expect(sandybridge.core).toBe('Sandybridge');
     expect(sandybridge.sha256).not.toBe(HASWELL_OUTPUTS);
   }, 120_000);
-
 });

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { fileSha256 } from '../train/cache.ts';
 
 const run = promisify(execFile);
-const cli = (...args: string[]) => run('npx', ['tsx', 'train/cli.ts', ...args], { maxBuffer: 16 << 20 });
+const cli = (...args: string[]) =>
+  run('npx', ['tsx', 'train/cli.ts', ...args], { maxBuffer: 16 << 20 });
 
 // One short epoch keeps these end-to-end builds cheap; determinism does not depend on the length.
 describe('the build CLI (real data, real training)', () => {
@@ -25,7 +26,9 @@ describe('the build CLI (real data, real training)', () => {
     expect(cached.stdout).toMatch(/up to date.*not retraining/);
     const changed = await cli('--epochs', '1', '--seed', '7', '--out', join(dir, 'a', 'model.bin'));
     expect(changed.stdout).toMatch(/Training fashion-mnist/);
-    expect(fileSha256(join(dir, 'a', 'model.bin'))).not.toBe(fileSha256(join(dir, 'b', 'model.bin')));
+    expect(fileSha256(join(dir, 'a', 'model.bin'))).not.toBe(
+      fileSha256(join(dir, 'b', 'model.bin')),
+    );
   }, 300_000);
 
   it('stops with a message naming the data directory when the data is missing', async () => {
@@ -49,10 +52,22 @@ describe('the build CLI (real data, real training)', () => {
   });
 
   it.each([
-    [['--validation-size', '60000'], '--validation-size must be from 1 to 59,936 (the 60,000 training images less one batch of 64), got 60000'],
-    [['--arch', 'cnn', '--validation-size', '59900'], '--validation-size must be from 1 to 59,872 (the 60,000 training images less one batch of 128), got 59900'],
-    [['--batch-size', '60000'], '--batch-size must be from 1 to 59,999 (the 60,000 training images less at least one for validation), got 60000'],
-    [['--seed', '4294967296'], '--seed must be from 1 to 4,294,967,295 (the random generator keeps 32 bits), got 4294967296'],
+    [
+      ['--validation-size', '60000'],
+      '--validation-size must be from 1 to 59,936 (the 60,000 training images less one batch of 64), got 60000',
+    ],
+    [
+      ['--arch', 'cnn', '--validation-size', '59900'],
+      '--validation-size must be from 1 to 59,872 (the 60,000 training images less one batch of 128), got 59900',
+    ],
+    [
+      ['--batch-size', '60000'],
+      '--batch-size must be from 1 to 59,999 (the 60,000 training images less at least one for validation), got 60000',
+    ],
+    [
+      ['--seed', '4294967296'],
+      '--seed must be from 1 to 4,294,967,295 (the random generator keeps 32 bits), got 4294967296',
+    ],
   ])('refuses %j with the allowed range before reading the data', async (args, message) => {
     const out = join(dir, 'refused', 'model.bin');
     const failure = await cli(...args, '--out', out).then(
@@ -65,10 +80,12 @@ describe('the build CLI (real data, real training)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('prints help with the defaults the parser uses, and the presets\' own', async () => {
+  it("prints help with the defaults the parser uses, and the presets' own", async () => {
     const { stdout } = await cli('--help');
     expect(stdout).toMatch(/--epochs N +training epochs \(default 20; cnn: 14\)/);
     expect(stdout).toMatch(/--batch-size N +mini-batch size \(default 64; cnn: 128\)/);
-    expect(stdout).toMatch(/--out PATH +asset path \(default models\/fashion-mnist-mlp.bin; cnn: models\/fashion-mnist-cnn.bin\)/);
+    expect(stdout).toMatch(
+      /--out PATH +asset path \(default models\/fashion-mnist-mlp.bin; cnn: models\/fashion-mnist-cnn.bin\)/,
+    );
   });
 });

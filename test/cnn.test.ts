@@ -9,8 +9,18 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seedMlp, servedArchitecture, smallCnn, type Architecture } from '../classifier/architecture.ts';
-import { decodeAsset, encodeAsset, type ModelAsset, type StoredTensor } from '../classifier/asset-format.ts';
+import {
+  seedMlp,
+  servedArchitecture,
+  smallCnn,
+  type Architecture,
+} from '../classifier/architecture.ts';
+import {
+  decodeAsset,
+  encodeAsset,
+  type ModelAsset,
+  type StoredTensor,
+} from '../classifier/asset-format.ts';
 import { FASHION_MNIST_LABELS } from '../classifier/labels.ts';
 import { createNetwork } from '../classifier/forward/create-network.ts';
 import { writeImage } from '../train/augment.ts';
@@ -33,11 +43,20 @@ beforeAll(async () => {
 });
 
 /** The first `count` images of `set`, raw pixels 0..255 as the served network takes them. */
-const pixelsOf = (set: ImageSet, count: number) => Float32Array.from(set.images.subarray(0, count * 784));
+const pixelsOf = (set: ImageSet, count: number) =>
+  Float32Array.from(set.images.subarray(0, count * 784));
 
 /** An in-memory asset of `architecture` with the given tensors. */
 function assetOf(architecture: Architecture, tensors: Map<string, StoredTensor>): ModelAsset {
-  return { name: 'fashion-mnist-cnn', version: '1', architecture: servedArchitecture(architecture), labels: [...FASHION_MNIST_LABELS], metadata: {}, tensors, sha256: '' };
+  return {
+    name: 'fashion-mnist-cnn',
+    version: '1',
+    architecture: servedArchitecture(architecture),
+    labels: [...FASHION_MNIST_LABELS],
+    metadata: {},
+    tensors,
+    sha256: '',
+  };
 }
 
 /** A freshly initialised CNN whose batch-norm statistics and scales are far from the identity. */
@@ -46,8 +65,14 @@ function cnnWithNontrivialNorms(): tf.Sequential {
   const random = createRandom(5);
   for (const layer of model.layers.filter((l) => l.name.endsWith('_bn'))) {
     const [gamma, beta, mean, variance] = layer.getWeights().map((w) => w.shape[0]!);
-    const values = (n: number, low: number, high: number) => tf.tensor1d(Array.from({ length: n }, () => low + (high - low) * random()));
-    layer.setWeights([values(gamma!, 0.5, 2), values(beta!, -1, 1), values(mean!, -0.5, 0.5), values(variance!, 0.2, 3)]);
+    const values = (n: number, low: number, high: number) =>
+      tf.tensor1d(Array.from({ length: n }, () => low + (high - low) * random()));
+    layer.setWeights([
+      values(gamma!, 0.5, 2),
+      values(beta!, -1, 1),
+      values(mean!, -0.5, 0.5),
+      values(variance!, 0.2, 3),
+    ]);
   }
   return model;
 }
@@ -59,7 +84,12 @@ describe('the small CNN architecture', () => {
     model.dispose();
     const parameters = [...served.values()].reduce((sum, w) => sum + w.values.length, 0);
     expect(parameters).toBeLessThanOrEqual(120_000);
-    expect([...served.keys()]).toEqual(['conv1', 'conv2', 'conv3', 'dense1', 'dense2'].flatMap((layer) => [`${layer}/kernel`, `${layer}/bias`]));
+    expect([...served.keys()]).toEqual(
+      ['conv1', 'conv2', 'conv3', 'dense1', 'dense2'].flatMap((layer) => [
+        `${layer}/kernel`,
+        `${layer}/bias`,
+      ]),
+    );
   });
 
   it('is served without dropout and batch norm; the MLP is served exactly as described', () => {
@@ -76,8 +106,12 @@ describe('batch-norm folding and the served forward pass', () => {
     const model = cnnWithNontrivialNorms();
     const count = 64;
     const pixels = pixelsOf(test, count);
-    const expected = tf.tidy(() => (model.predict(tf.tensor4d(pixels, [count, 28, 28, 1]).div(255)) as tf.Tensor).dataSync());
-    const network = createNetwork(assetOf(smallCnn(), floatTensors(foldBatchNorm(smallCnn(), readWeights(model)))));
+    const expected = tf.tidy(() =>
+      (model.predict(tf.tensor4d(pixels, [count, 28, 28, 1]).div(255)) as tf.Tensor).dataSync(),
+    );
+    const network = createNetwork(
+      assetOf(smallCnn(), floatTensors(foldBatchNorm(smallCnn(), readWeights(model)))),
+    );
     const served = network.predict(pixels, count);
     network.dispose();
     model.dispose();
@@ -94,7 +128,10 @@ describe('batch-norm folding and the served forward pass', () => {
     expect(decoded.architecture).toEqual(servedArchitecture(smallCnn()));
     expect([...decoded.tensors.keys()]).toEqual([...tensors.keys()]);
     for (const [name, tensor] of tensors) expect(decoded.tensors.get(name)).toEqual(tensor);
-    expect(decoded.tensors.get('conv2/kernel')).toMatchObject({ dtype: 'int8', shape: [3, 3, 16, 32] });
+    expect(decoded.tensors.get('conv2/kernel')).toMatchObject({
+      dtype: 'int8',
+      shape: [3, 3, 16, 32],
+    });
 
     const predict = (asset: ModelAsset) => {
       const network = createNetwork(asset);
@@ -132,7 +169,8 @@ describe('augmentation', () => {
       offsets.add(`${row - 10},${column - fromColumn}`);
     }
     expect(offsets.size).toBe(25);
-    for (const offset of offsets) expect(offset.split(',').every((d) => Math.abs(Number(d)) <= 2)).toBe(true);
+    for (const offset of offsets)
+      expect(offset.split(',').every((d) => Math.abs(Number(d)) <= 2)).toBe(true);
     expect(mirrored).toBeGreaterThan(150);
     expect(mirrored).toBeLessThan(250);
   });
@@ -146,10 +184,21 @@ describe('CNN training', () => {
       const model = buildTrainableModel(smallCnn(), 3);
       const count = 4;
       const x = tf.tensor4d(pixelsOf(test, count), [count, 28, 28, 1]).div(255);
-      const y = tf.oneHot(tf.tensor1d(Array.from(test.labels.subarray(0, count)), 'int32'), CLASSES);
-      const loss = () => tf.mean(tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar;
-      const { value, grads } = tf.variableGrads(loss, model.trainableWeights.map((w) => w.read() as tf.Variable));
-      const result = [value, ...Object.values(grads)].map((t) => t.dataSync().slice() as Float32Array);
+      const y = tf.oneHot(
+        tf.tensor1d(Array.from(test.labels.subarray(0, count)), 'int32'),
+        CLASSES,
+      );
+      const loss = () =>
+        tf.mean(
+          tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor),
+        ) as tf.Scalar;
+      const { value, grads } = tf.variableGrads(
+        loss,
+        model.trainableWeights.map((w) => w.read() as tf.Variable),
+      );
+      const result = [value, ...Object.values(grads)].map(
+        (t) => t.dataSync().slice() as Float32Array,
+      );
       tf.dispose([x, y, value, ...Object.values(grads)]);
       model.dispose();
       return result;
@@ -167,8 +216,22 @@ describe('CNN training', () => {
   const trainOnce = (seed: number) => {
     seedMathRandom(seed);
     const model = buildTrainableModel(smallCnn(), seed);
-    const config = { epochs: 1, batchSize: 50, learningRate: 0.002, learningRateDecay: 1, validationSize: 100, seed, schedule: 'cosine', augmentation: { maxShift: 2, flip: true } } as const;
-    const slice: ImageSet = { ...test, count: 400, images: test.images.subarray(0, 400 * 784), labels: test.labels.subarray(0, 400) };
+    const config = {
+      epochs: 1,
+      batchSize: 50,
+      learningRate: 0.002,
+      learningRateDecay: 1,
+      validationSize: 100,
+      seed,
+      schedule: 'cosine',
+      augmentation: { maxShift: 2, flip: true },
+    } as const;
+    const slice: ImageSet = {
+      ...test,
+      count: 400,
+      images: test.images.subarray(0, 400 * 784),
+      labels: test.labels.subarray(0, 400),
+    };
     const result = trainModel(model, slice, config);
     const weights = readWeights(model);
     model.dispose();
@@ -181,9 +244,18 @@ describe('CNN training', () => {
     const other = trainOnce(12);
     expect(first.result.history[0]!.learningRate).toBe(0.002);
     for (const [name, weight] of first.weights) {
-      expect(Buffer.from(second.weights.get(name)!.values.buffer).equals(Buffer.from(weight.values.buffer)), name).toBe(true);
+      expect(
+        Buffer.from(second.weights.get(name)!.values.buffer).equals(
+          Buffer.from(weight.values.buffer),
+        ),
+        name,
+      ).toBe(true);
     }
-    expect(Buffer.from(other.weights.get('conv2/kernel')!.values.buffer).equals(Buffer.from(first.weights.get('conv2/kernel')!.values.buffer))).toBe(false);
+    expect(
+      Buffer.from(other.weights.get('conv2/kernel')!.values.buffer).equals(
+        Buffer.from(first.weights.get('conv2/kernel')!.values.buffer),
+      ),
+    ).toBe(false);
   }, 120_000);
 });
 
@@ -195,7 +267,10 @@ describe('the bundle manifest', () => {
     const tensors = quantizedTensors(foldBatchNorm(smallCnn(), readWeights(model)));
     model.dispose();
     writeFileSync(join(dir, 'fashion-mnist-mlp.bin'), mlp);
-    writeFileSync(join(dir, 'fashion-mnist-cnn.bin'), await encodeAsset(assetOf(smallCnn(), tensors), tensors));
+    writeFileSync(
+      join(dir, 'fashion-mnist-cnn.bin'),
+      await encodeAsset(assetOf(smallCnn(), tensors), tensors),
+    );
     await writeBundleManifest(dir);
     const manifest = readFileSync(join(dir, 'bundled.js'), 'utf8');
     expect(manifest).toContain("import asset0 from './fashion-mnist-cnn.bin';");

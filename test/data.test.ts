@@ -48,7 +48,8 @@ async function fixture(files: Record<string, Uint8Array | null> = {}): Promise<s
     const replaced = Object.keys(files).some((file) => file === name || file === `${name}.gz`);
     if (!replaced) await symlink(join(REAL_DIR, `${name}.gz`), join(dir, `${name}.gz`));
   }
-  for (const [file, bytes] of Object.entries(files)) if (bytes) await writeFile(join(dir, file), bytes);
+  for (const [file, bytes] of Object.entries(files))
+    if (bytes) await writeFile(join(dir, file), bytes);
   return dir;
 }
 
@@ -76,13 +77,20 @@ describe('loading the real data', () => {
   it('returns 60000/10000 verified images with balanced labels, quickly and without copies', async () => {
     const lines: string[] = [];
     const started = performance.now();
-    const data = await loadFashionMnist({ ...quiet, searchDirs: [REAL_DIR], log: (line) => lines.push(line) });
+    const data = await loadFashionMnist({
+      ...quiet,
+      searchDirs: [REAL_DIR],
+      log: (line) => lines.push(line),
+    });
     const seconds = (performance.now() - started) / 1000;
 
     expect(data.directory).toBe(REAL_DIR);
     expect(data.digests).toEqual(PINNED);
     expect(lines.join('\n')).toContain(`verified 4 files in ${REAL_DIR}`);
-    for (const [set, count] of [[data.train, 60_000], [data.test, 10_000]] as const) {
+    for (const [set, count] of [
+      [data.train, 60_000],
+      [data.test, 10_000],
+    ] as const) {
       expect(set.count).toBe(count);
       expect(set.images.length).toBe(count * 784);
       expect(set.labels.length).toBe(count);
@@ -109,7 +117,11 @@ describe('finding the files', () => {
 
   it('honours FASHION_MNIST_DIR, but --data wins over it', async () => {
     const dir = await fixture();
-    const fromEnv = await loadFashionMnist({ ...quiet, env: { FASHION_MNIST_DIR: dir }, searchDirs: [] });
+    const fromEnv = await loadFashionMnist({
+      ...quiet,
+      env: { FASHION_MNIST_DIR: dir },
+      searchDirs: [],
+    });
     expect(fromEnv.directory).toBe(dir);
     const error = await loadError({ dataDir: join(dir, 'nope'), env: { FASHION_MNIST_DIR: dir } });
     expectMessage(error, `no such directory: ${join(dir, 'nope')}`, 'directory given by --data');
@@ -119,7 +131,11 @@ describe('finding the files', () => {
     const partial = await fixture({ [TEST_IMAGES]: null });
     const complete = await fixture();
     const lines: string[] = [];
-    const data = await loadFashionMnist({ ...quiet, searchDirs: [partial, complete, REAL_DIR], log: (line) => lines.push(line) });
+    const data = await loadFashionMnist({
+      ...quiet,
+      searchDirs: [partial, complete, REAL_DIR],
+      log: (line) => lines.push(line),
+    });
     expect(data.directory).toBe(complete);
     expect(lines[0]).toBe(`Fashion-MNIST: skipping ${partial}, it lacks ${TEST_IMAGES}`);
   });
@@ -128,7 +144,8 @@ describe('finding the files', () => {
     const project = join(scratch, 'project');
     const local = join(project, 'data', 'fashion-mnist');
     await mkdir(local, { recursive: true });
-    for (const name of NAMES) await symlink(join(REAL_DIR, `${name}.gz`), join(local, `${name}.gz`));
+    for (const name of NAMES)
+      await symlink(join(REAL_DIR, `${name}.gz`), join(local, `${name}.gz`));
     const previous = process.cwd();
     process.chdir(project);
     try {
@@ -149,47 +166,104 @@ describe('finding the files', () => {
 
 describe('plain and .gz files', () => {
   it('accepts plain and gzipped files side by side with identical digests', async () => {
-    const dir = await fixture({ [TEST_LABELS]: await realPlain(TEST_LABELS), [TEST_IMAGES]: await realPlain(TEST_IMAGES) });
+    const dir = await fixture({
+      [TEST_LABELS]: await realPlain(TEST_LABELS),
+      [TEST_IMAGES]: await realPlain(TEST_IMAGES),
+    });
     const data = await loadFashionMnist({ ...quiet, searchDirs: [dir] });
     expect(data.digests).toEqual(PINNED);
     expect(data.test.count).toBe(10_000);
   });
 
   it('prefers the plain file when both forms exist', async () => {
-    const dir = await fixture({ [TEST_LABELS]: await realPlain(TEST_LABELS), [`${TEST_LABELS}.gz`]: new TextEncoder().encode('junk') });
-    await expect(loadFashionMnist({ ...quiet, searchDirs: [dir] })).resolves.toMatchObject({ directory: dir });
+    const dir = await fixture({
+      [TEST_LABELS]: await realPlain(TEST_LABELS),
+      [`${TEST_LABELS}.gz`]: new TextEncoder().encode('junk'),
+    });
+    await expect(loadFashionMnist({ ...quiet, searchDirs: [dir] })).resolves.toMatchObject({
+      directory: dir,
+    });
   });
 });
 
 describe('damaged files stop with one clear DataError', () => {
-  const labelsWith = async (edit: (bytes: Uint8Array) => Uint8Array) => edit(await realPlain(TEST_LABELS));
+  const labelsWith = async (edit: (bytes: Uint8Array) => Uint8Array) =>
+    edit(await realPlain(TEST_LABELS));
 
   it.each([
-    ['truncated', async () => (await realPlain(TEST_LABELS)).subarray(0, 5000), 'truncated: expected 10008 bytes, found 5000'],
-    ['shorter than its header', async () => new Uint8Array(3), 'truncated: expected 10008 bytes, found 3'],
-    ['too long', async () => labelsWith((b) => new Uint8Array([...b, 0])), 'too long: expected 10008 bytes, found 10009'],
-    ['wrong magic', async () => labelsWith((b) => ((b[3] = 3), b)), 'wrong magic number 0x00000803 (that is an IDX image file); expected 0x00000801'],
+    [
+      'truncated',
+      async () => (await realPlain(TEST_LABELS)).subarray(0, 5000),
+      'truncated: expected 10008 bytes, found 5000',
+    ],
+    [
+      'shorter than its header',
+      async () => new Uint8Array(3),
+      'truncated: expected 10008 bytes, found 3',
+    ],
+    [
+      'too long',
+      async () => labelsWith((b) => new Uint8Array([...b, 0])),
+      'too long: expected 10008 bytes, found 10009',
+    ],
+    [
+      'wrong magic',
+      async () => labelsWith((b) => ((b[3] = 3), b)),
+      'wrong magic number 0x00000803 (that is an IDX image file); expected 0x00000801',
+    ],
     ['gzip without .gz', async () => gzipSync(await realPlain(TEST_LABELS)), 'that is gzip data'],
-    ['wrong count', async () => labelsWith((b) => ((b[7] = 0x0f), b)), 'header says 9999 labels, expected 10000'],
-    ['label out of range', async () => labelsWith((b) => ((b[8 + 5] = 10), b)), 'label 10 at index 5 is outside 0..9'],
+    [
+      'wrong count',
+      async () => labelsWith((b) => ((b[7] = 0x0f), b)),
+      'header says 9999 labels, expected 10000',
+    ],
+    [
+      'label out of range',
+      async () => labelsWith((b) => ((b[8 + 5] = 10), b)),
+      'label 10 at index 5 is outside 0..9',
+    ],
     // Structurally valid, one label changed (still in 0..9): only the digest can catch it.
-    ['one flipped byte', async () => labelsWith((b) => ((b[8 + 5] = ((b[8 + 5] ?? 0) + 1) % 10), b)), ['digest mismatch: SHA-256', `expected ${PINNED[TEST_LABELS]}`]],
+    [
+      'one flipped byte',
+      async () => labelsWith((b) => ((b[8 + 5] = ((b[8 + 5] ?? 0) + 1) % 10), b)),
+      ['digest mismatch: SHA-256', `expected ${PINNED[TEST_LABELS]}`],
+    ],
   ])('%s', async (_case, make, problem) => {
     const dir = await fixture({ [TEST_LABELS]: await make() });
-    expectMessage(await loadError({ searchDirs: [dir] }), join(dir, TEST_LABELS), ...[problem].flat());
+    expectMessage(
+      await loadError({ searchDirs: [dir] }),
+      join(dir, TEST_LABELS),
+      ...[problem].flat(),
+    );
   });
 
   it('checks image dimensions', async () => {
     const images = await realPlain(TEST_IMAGES);
     images[15] = 27;
     const dir = await fixture({ [TEST_IMAGES]: images });
-    expectMessage(await loadError({ searchDirs: [dir] }), join(dir, TEST_IMAGES), 'images are 28x27 pixels, expected 28x28');
+    expectMessage(
+      await loadError({ searchDirs: [dir] }),
+      join(dir, TEST_IMAGES),
+      'images are 28x27 pixels, expected 28x28',
+    );
   });
 
   it.each([
-    ['not gzip at all', async () => new TextEncoder().encode('<html>Not Found</html>'), 'corrupt gzip data (incorrect header check)'],
-    ['cut short', async () => (await readFile(join(REAL_DIR, `${TEST_LABELS}.gz`))).subarray(0, 2000), 'corrupt gzip data (unexpected end of file)'],
-    ['valid gzip of a truncated file', async () => gzipSync((await realPlain(TEST_LABELS)).subarray(0, 100)), 'truncated: expected 10008 bytes, found 100'],
+    [
+      'not gzip at all',
+      async () => new TextEncoder().encode('<html>Not Found</html>'),
+      'corrupt gzip data (incorrect header check)',
+    ],
+    [
+      'cut short',
+      async () => (await readFile(join(REAL_DIR, `${TEST_LABELS}.gz`))).subarray(0, 2000),
+      'corrupt gzip data (unexpected end of file)',
+    ],
+    [
+      'valid gzip of a truncated file',
+      async () => gzipSync((await realPlain(TEST_LABELS)).subarray(0, 100)),
+      'truncated: expected 10008 bytes, found 100',
+    ],
   ])('.gz %s', async (_case, make, problem) => {
     const dir = await fixture({ [`${TEST_LABELS}.gz`]: await make() });
     expectMessage(await loadError({ searchDirs: [dir] }), join(dir, `${TEST_LABELS}.gz`), problem);
@@ -206,7 +280,25 @@ describe('damaged files stop with one clear DataError', () => {
 
 describe('parseIdx', () => {
   it('returns a view of the payload of a small generated file', () => {
-    const bytes = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28, ...new Array(2 * 784).fill(7)]);
+    const bytes = new Uint8Array([
+      0,
+      0,
+      8,
+      3,
+      0,
+      0,
+      0,
+      2,
+      0,
+      0,
+      0,
+      28,
+      0,
+      0,
+      0,
+      28,
+      ...new Array(2 * 784).fill(7),
+    ]);
     const payload = parseIdx(bytes, { kind: 'images', count: 2 }, 'tiny');
     expect(payload.length).toBe(2 * 784);
     expect(payload.buffer).toBe(bytes.buffer);
@@ -240,7 +332,11 @@ describe('downloading (from a local server standing in for the mirror)', () => {
   it('fetches missing files, reports progress as plain lines, and the result verifies', async () => {
     const dir = await fixture({ [TEST_LABELS]: null, [TEST_IMAGES]: null });
     const lines: string[] = [];
-    await downloadFiles([TEST_LABELS, TEST_IMAGES], dir, { baseUrl, log: (line) => lines.push(line), progressBar: false });
+    await downloadFiles([TEST_LABELS, TEST_IMAGES], dir, {
+      baseUrl,
+      log: (line) => lines.push(line),
+      progressBar: false,
+    });
     expect(lines).toContain(`  ${TEST_IMAGES}: 100% (4.4/4.4 MB)`);
     expect(lines[0]).toContain(`Downloading ${baseUrl}/${TEST_LABELS}.gz`);
     expect((await readdir(dir)).sort()).toEqual(NAMES.map((name) => `${name}.gz`).sort());
@@ -258,9 +354,17 @@ describe('downloading (from a local server standing in for the mirror)', () => {
     ['cut off', 'broken', 'failed after 1000 bytes'],
   ])('fails clearly and leaves no file when the download is %s', async (_case, name, problem) => {
     const dir = join(scratch, `download-${name}`);
-    const error = await downloadFiles([name], dir, { baseUrl, log: () => {}, progressBar: false }).catch((thrown: unknown) => thrown);
+    const error = await downloadFiles([name], dir, {
+      baseUrl,
+      log: () => {},
+      progressBar: false,
+    }).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(DataError);
-    expectMessage(error as DataError, `${join(dir, `${name}.gz`)}: download from ${baseUrl}/${name}.gz failed`, problem);
+    expectMessage(
+      error as DataError,
+      `${join(dir, `${name}.gz`)}: download from ${baseUrl}/${name}.gz failed`,
+      problem,
+    );
     expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -14,10 +14,13 @@ const dataset = testImages(Math.max(...SAMPLES.map((sample) => sample.index)) + 
 const bytesOf = (base64: string): Uint8Array => new Uint8Array(Buffer.from(base64, 'base64'));
 
 describe('sample test images', () => {
-  it.each(SAMPLES.map((sample) => [sample.index, sample] as const))('demo sample = test image %i, with its label', (index, sample) => {
-    expect(bytesOf(sample.pixels)).toEqual(dataset.images[index]);
-    expect(sample.label).toBe(FASHION_MNIST_LABELS[dataset.labels[index]!]);
-  });
+  it.each(SAMPLES.map((sample) => [sample.index, sample] as const))(
+    'demo sample = test image %i, with its label',
+    (index, sample) => {
+      expect(bytesOf(sample.pixels)).toEqual(dataset.images[index]);
+      expect(sample.label).toBe(FASHION_MNIST_LABELS[dataset.labels[index]!]);
+    },
+  );
 
   it('has distinct images', () => {
     expect(new Set(SAMPLES.map((sample) => sample.index)).size).toBe(SAMPLES.length);

@@ -16,29 +16,45 @@ import { createRandom } from '../train/random.ts';
 /** An MLP asset of the served architecture with seeded random int8 weights. */
 function randomAsset(seed: number): ModelAsset {
   const random = createRandom(seed);
-  const values = (n: number, scale: number) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
+  const values = (n: number, scale: number) =>
+    Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
   const tensors = new Map<string, StoredTensor>([
     ['dense1/kernel', quantizeInt8(values(PIXELS_PER_IMAGE * 128, 0.1), [PIXELS_PER_IMAGE, 128])],
     ['dense1/bias', { dtype: 'float32', shape: [128], values: values(128, 0.1) }],
     ['dense2/kernel', quantizeInt8(values(128 * 10, 0.3), [128, 10])],
     ['dense2/bias', { dtype: 'float32', shape: [10], values: values(10, 0.1) }],
   ]);
-  return { name: 'fashion-mnist', version: '1', architecture: seedMlp(), labels: [...FASHION_MNIST_LABELS], metadata: {}, tensors, sha256: '' };
+  return {
+    name: 'fashion-mnist',
+    version: '1',
+    architecture: seedMlp(),
+    labels: [...FASHION_MNIST_LABELS],
+    metadata: {},
+    tensors,
+    sha256: '',
+  };
 }
 
 /** `count` images of seeded random raw pixels (0..255, a third of them 0 as in Fashion-MNIST). */
 function randomPixels(count: number, seed: number): Float32Array {
   const random = createRandom(seed);
-  return Float32Array.from({ length: count * PIXELS_PER_IMAGE }, () => (random() < 0.33 ? 0 : Math.floor(random() * 256)));
+  return Float32Array.from({ length: count * PIXELS_PER_IMAGE }, () =>
+    random() < 0.33 ? 0 : Math.floor(random() * 256),
+  );
 }
 
 /** The wasm heap's current size in bytes. */
-const heapBytes = (): number => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
+const heapBytes = (): number =>
+  (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.length;
 
 /** Whether two arrays hold the same float32 bit patterns. */
 function expectBitIdentical(actual: Float32Array, expected: Float32Array): void {
   expect(actual.length).toBe(expected.length);
-  expect(Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))).toBe(true);
+  expect(
+    Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(
+      Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength),
+    ),
+  ).toBe(true);
 }
 
 beforeAll(async () => {

@@ -11,7 +11,8 @@ import { testImages } from '../harness/dataset.ts';
 const [image] = testImages(1).images;
 
 /** A deterministic pattern covering all 256 levels. */
-const pattern = (width: number, height: number): Uint8Array => Uint8Array.from({ length: width * height }, (_, i) => (i * 7 + (i >> 8)) & 0xff);
+const pattern = (width: number, height: number): Uint8Array =>
+  Uint8Array.from({ length: width * height }, (_, i) => (i * 7 + (i >> 8)) & 0xff);
 
 describe('encodeGrayPng', () => {
   it.each([
@@ -22,11 +23,25 @@ describe('encodeGrayPng', () => {
   ])('round-trips %s exactly through fast-png and sharp', async (_, width, height, pixels) => {
     const png = encodeGrayPng(width, height, pixels);
     const viaFastPng = decode(png, { checkCrc: true });
-    expect({ width: viaFastPng.width, height: viaFastPng.height, channels: viaFastPng.channels, depth: viaFastPng.depth }).toEqual({ width, height, channels: 1, depth: 8 });
+    expect({
+      width: viaFastPng.width,
+      height: viaFastPng.height,
+      channels: viaFastPng.channels,
+      depth: viaFastPng.depth,
+    }).toEqual({ width, height, channels: 1, depth: 8 });
     expect(new Uint8Array(viaFastPng.data)).toEqual(pixels);
-    expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width, height, channels: 1, depth: 'uchar' });
+    expect(await sharp(png).metadata()).toMatchObject({
+      format: 'png',
+      width,
+      height,
+      channels: 1,
+      depth: 'uchar',
+    });
     // sharp's pipeline works in sRGB unless told to keep the single gray channel.
-    const viaSharp = await sharp(png).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+    const viaSharp = await sharp(png)
+      .toColourspace('b-w')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect(viaSharp.info).toMatchObject({ width, height, channels: 1 });
     expect(new Uint8Array(viaSharp.data)).toEqual(pixels);
   });

@@ -10,7 +10,9 @@ export type Shape4 = [number, number, number, number];
 
 export function randomValues(shape: number[], seed: number, zeroFraction = 0): Float32Array {
   const random = createRandom(seed);
-  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (random() < zeroFraction ? 0 : random() * 2 - 1));
+  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () =>
+    random() < zeroFraction ? 0 : random() * 2 - 1,
+  );
 }
 
 /** Runs `f` on `backend` and returns its outputs as plain arrays, leaving no tensor behind. */
@@ -33,25 +35,47 @@ export function expectClose(actual: Float32Array[], expected: Float32Array[]): v
 }
 
 /** conv2d(x, w) (or the fused conv2d with bias and relu), and the gradients of a weighted sum of it with respect to x and w. */
-export function convGradients(xShape: Shape4, wShape: Shape4, stride: number, pad: 'same' | 'valid', fused: boolean) {
+export function convGradients(
+  xShape: Shape4,
+  wShape: Shape4,
+  stride: number,
+  pad: 'same' | 'valid',
+  fused: boolean,
+) {
   const x = randomValues(xShape, 1);
   const w = randomValues(wShape, 2);
   const bias = randomValues([wShape[3]], 3);
   return () => {
     const convolve = (xs: tf.Tensor4D, ws: tf.Tensor4D) =>
       fused
-        ? tf.fused.conv2d({ x: xs, filter: ws, strides: stride, pad, bias: tf.tensor1d(bias), activation: 'relu' })
+        ? tf.fused.conv2d({
+            x: xs,
+            filter: ws,
+            strides: stride,
+            pad,
+            bias: tf.tensor1d(bias),
+            activation: 'relu',
+          })
         : tf.conv2d(xs, ws, stride, pad);
     // A non-uniform upstream gradient, so that every output position matters differently.
-    const weightedSum = (y: tf.Tensor) => tf.sum(tf.mul(y, tf.tensor(randomValues(y.shape, 4), y.shape)));
-    const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor) => weightedSum(convolve(xs as tf.Tensor4D, ws as tf.Tensor4D)));
+    const weightedSum = (y: tf.Tensor) =>
+      tf.sum(tf.mul(y, tf.tensor(randomValues(y.shape, 4), y.shape)));
+    const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor) =>
+      weightedSum(convolve(xs as tf.Tensor4D, ws as tf.Tensor4D)),
+    );
     const inputs = [tf.tensor4d(x, xShape), tf.tensor4d(w, wShape)] as const;
     return [convolve(...inputs), ...grads([...inputs])];
   };
 }
 
 /** The gradient of a weighted sum of maxPool(x) with respect to x. */
-export const poolGradient = (shape: Shape4, size: number, stride: number, pad: 'same' | 'valid', zeroFraction: number) => {
+export const poolGradient = (
+  shape: Shape4,
+  size: number,
+  stride: number,
+  pad: 'same' | 'valid',
+  zeroFraction: number,
+) => {
   const x = randomValues(shape, 5, zeroFraction);
   return () => {
     const grad = tf.grad((xs: tf.Tensor) => {

@@ -23,7 +23,10 @@ describe('wasm Sum and Mean over all leading axes (bias gradients, batch-norm st
     [[4, 5, 6, 3], [3], true],
   ])('Sum and Mean of %j over axes %j (keepDims %s) match cpu', (shape, axes, keepDims) => {
     const x = randomValues(shape, 8);
-    const f = () => [tf.sum(tf.tensor(x, shape), axes, keepDims), tf.mean(tf.tensor(x, shape), axes, keepDims)];
+    const f = () => [
+      tf.sum(tf.tensor(x, shape), axes, keepDims),
+      tf.mean(tf.tensor(x, shape), axes, keepDims),
+    ];
     expectClose(on('wasm', f), on('cpu', f));
   });
 
@@ -32,7 +35,10 @@ describe('wasm Sum and Mean over all leading axes (bias gradients, batch-norm st
     const x = randomValues([40, 6], 13);
     const [direct, transposed] = on('wasm', () => {
       const input = tf.tensor2d(x, [40, 6]);
-      return [tf.concat([tf.sum(input, 0), tf.mean(input, 0)]), tf.concat([tf.sum(tf.transpose(input), 1), tf.mean(tf.transpose(input), 1)])];
+      return [
+        tf.concat([tf.sum(input, 0), tf.mean(input, 0)]),
+        tf.concat([tf.sum(tf.transpose(input), 1), tf.mean(tf.transpose(input), 1)]),
+      ];
     });
     expect(Array.from(direct!)).toEqual(Array.from(transposed!));
   });
@@ -40,11 +46,23 @@ describe('wasm Sum and Mean over all leading axes (bias gradients, batch-norm st
   it('give batch-normalisation gradients equal to cpu', () => {
     // What tfjs-layers' BatchNormalization computes in training: batch moments, then batchNorm.
     const shape: Shape4 = [6, 5, 5, 4];
-    const [x, gamma, beta, upstream] = [randomValues(shape, 9), randomValues([4], 10), randomValues([4], 11), randomValues(shape, 12)];
+    const [x, gamma, beta, upstream] = [
+      randomValues(shape, 9),
+      randomValues([4], 10),
+      randomValues([4], 11),
+      randomValues(shape, 12),
+    ];
     const f = () =>
       tf.grads((xs: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => {
         const { mean, variance } = tf.moments(xs, [0, 1, 2]);
-        const normalised = tf.batchNorm(xs as tf.Tensor4D, mean, variance, offset as tf.Tensor1D, scale as tf.Tensor1D, 1e-3);
+        const normalised = tf.batchNorm(
+          xs as tf.Tensor4D,
+          mean,
+          variance,
+          offset as tf.Tensor1D,
+          scale as tf.Tensor1D,
+          1e-3,
+        );
         return tf.sum(tf.mul(normalised, tf.tensor(upstream, shape)));
       })([tf.tensor4d(x, shape), tf.tensor1d(gamma), tf.tensor1d(beta)]);
     expectClose(on('wasm', f), on('cpu', f));

@@ -31,7 +31,9 @@ describe('the built model asset, evaluated on the real test set', () => {
   it('reaches the accuracy bar, and int8 stays within 0.1 pp of float', () => {
     const evaluation = evaluateAsset(asset, data.test);
     expect(evaluation.accuracy).toBe(card.test.int8Accuracy);
-    expect((asset.metadata['metrics'] as { testAccuracy: number }).testAccuracy).toBe(evaluation.accuracy);
+    expect((asset.metadata['metrics'] as { testAccuracy: number }).testAccuracy).toBe(
+      evaluation.accuracy,
+    );
     expect(card.test.floatAccuracy).toBeGreaterThanOrEqual(0.885);
     expect(Math.abs(evaluation.accuracy - card.test.floatAccuracy)).toBeLessThanOrEqual(0.001);
     const confusionTotal = evaluation.confusion.flat().reduce((a, b) => a + b, 0);
@@ -43,6 +45,8 @@ describe('the built model asset, evaluated on the real test set', () => {
     expect(card.data.validationImages).toBeGreaterThan(0);
     expect(card.data.trainImages + card.data.validationImages).toBe(60_000);
     const best = card.training.history[card.training.bestEpoch - 1]!;
-    expect(Math.max(...card.training.history.map((e) => e.validationAccuracy))).toBe(best.validationAccuracy);
+    expect(Math.max(...card.training.history.map((e) => e.validationAccuracy))).toBe(
+      best.validationAccuracy,
+    );
   });
 });

@@ -28,13 +28,25 @@ describe('native convolutions (Conv2D, FusedConv2D and both gradients)', () => {
     // The CNN's own layers, at batch 4.
     ['same', 1, [4, 28, 28, 1], [3, 3, 1, 16], true],
     ['same', 1, [4, 14, 14, 16], [3, 3, 16, 32], false],
-  ] as const)('%s padding, stride %d, x %j, filter %j, fused %s: output and gradients match cpu', (pad, stride, xShape, wShape, fused) => {
-    const f = convGradients([...xShape], [...wShape], stride, pad, fused);
-    expectClose(on('wasm', f), on('cpu', f));
-  });
+  ] as const)(
+    '%s padding, stride %d, x %j, filter %j, fused %s: output and gradients match cpu',
+    (pad, stride, xShape, wShape, fused) => {
+      const f = convGradients([...xShape], [...wShape], stride, pad, fused);
+      expectClose(on('wasm', f), on('cpu', f));
+    },
+  );
 
   it('leave dilated convolutions (forward only in tfjs) to the wasm kernels, which still match cpu', () => {
-    const f = () => [tf.conv2d(tf.tensor4d(randomValues([2, 9, 9, 2], 26), [2, 9, 9, 2]), tf.tensor4d(randomValues([3, 3, 2, 3], 27), [3, 3, 2, 3]), 1, 'same', 'NHWC', 2)];
+    const f = () => [
+      tf.conv2d(
+        tf.tensor4d(randomValues([2, 9, 9, 2], 26), [2, 9, 9, 2]),
+        tf.tensor4d(randomValues([3, 3, 2, 3], 27), [3, 3, 2, 3]),
+        1,
+        'same',
+        'NHWC',
+        2,
+      ),
+    ];
     expectClose(on('wasm', f), on('cpu', f));
   });
 });
@@ -47,29 +59,52 @@ describe('native matrix products (BatchMatMul, _FusedMatMul)', () => {
     [true, false],
     [false, true],
     [true, true],
-  ])('transposeA %s, transposeB %s: plain, and fused with bias and relu, match cpu', (transposeA, transposeB) => {
-    const f = () => {
-      const left = transposeA ? tf.transpose(tf.tensor2d(a, [6, 5])) : tf.tensor2d(a, [6, 5]);
-      const right = transposeB ? tf.transpose(tf.tensor2d(b, [5, 4])) : tf.tensor2d(b, [5, 4]);
-      return [
-        tf.matMul(left, right, transposeA, transposeB),
-        tf.fused.matMul({ a: left, b: right, transposeA, transposeB, bias: tf.tensor1d(bias), activation: 'relu' }),
-      ];
-    };
-    expectClose(on('wasm', f), on('cpu', f));
-  });
+  ])(
+    'transposeA %s, transposeB %s: plain, and fused with bias and relu, match cpu',
+    (transposeA, transposeB) => {
+      const f = () => {
+        const left = transposeA ? tf.transpose(tf.tensor2d(a, [6, 5])) : tf.tensor2d(a, [6, 5]);
+        const right = transposeB ? tf.transpose(tf.tensor2d(b, [5, 4])) : tf.tensor2d(b, [5, 4]);
+        return [
+          tf.matMul(left, right, transposeA, transposeB),
+          tf.fused.matMul({
+            a: left,
+            b: right,
+            transposeA,
+            transposeB,
+            bias: tf.tensor1d(bias),
+            activation: 'relu',
+          }),
+        ];
+      };
+      expectClose(on('wasm', f), on('cpu', f));
+    },
+  );
 
   it('leave batched products to the wasm kernels, which still match cpu', () => {
-    const f = () => [tf.matMul(tf.tensor3d(randomValues([3, 4, 5], 24), [3, 4, 5]), tf.tensor3d(randomValues([3, 5, 2], 25), [3, 5, 2]))];
+    const f = () => [
+      tf.matMul(
+        tf.tensor3d(randomValues([3, 4, 5], 24), [3, 4, 5]),
+        tf.tensor3d(randomValues([3, 5, 2], 25), [3, 5, 2]),
+      ),
+    ];
     expectClose(on('wasm', f), on('cpu', f));
   });
 
   it('give the gradients of a dense layer that cpu gives', () => {
     const f = () =>
-      tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: tf.tensor1d(bias), activation: 'relu' }))))([
-        tf.tensor2d(a, [6, 5]),
-        tf.tensor2d(b, [5, 4]),
-      ]);
+      tf.grads((x: tf.Tensor, w: tf.Tensor) =>
+        tf.sum(
+          tf.square(
+            tf.fused.matMul({
+              a: x as tf.Tensor2D,
+              b: w as tf.Tensor2D,
+              bias: tf.tensor1d(bias),
+              activation: 'relu',
+            }),
+          ),
+        ),
+      )([tf.tensor2d(a, [6, 5]), tf.tensor2d(b, [5, 4])]);
     expectClose(on('wasm', f), on('cpu', f));
   });
 });
@@ -79,25 +114,42 @@ describe('native batch normalisation (ChannelBatchNorm in training)', () => {
     [[6, 5, 5, 4], false],
     [[6, 5, 5, 4], true],
     [[64, 7, 7, 3], true],
-  ])('on %j (relu %s): output, moving statistics and gradients of x, gamma, beta match the tf-ops path on cpu', (shape, relu) => {
-    const [x, upstream] = [randomValues(shape, 31), randomValues(shape, 32)];
-    const f = () => {
-      const layer = new ChannelBatchNorm({ name: 'bn', epsilon: 1e-3, momentum: 0.5, relu });
-      layer.build(shape);
-      // Moved off the identity, so that gamma and beta enter the gradients non-trivially.
-      layer.setWeights([tf.tensor1d(randomValues([shape.at(-1)!], 33)), tf.tensor1d(randomValues([shape.at(-1)!], 34)), ...layer.getWeights().slice(2)]);
-      const input = tf.variable(tf.tensor(x, shape));
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(input, { training: true }) as tf.Tensor, tf.tensor(upstream, shape))), [
-        input,
-        ...(layer.trainableWeights.map((w) => w.read()) as tf.Variable[]),
-      ]);
-      const results = [value, ...Object.values(grads), ...layer.getWeights().map((w) => w.clone())];
-      for (const weight of layer.weights) weight.dispose();
-      input.dispose();
-      return results;
-    };
-    expectClose(on('wasm', f), on('cpu', f));
-  });
+  ])(
+    'on %j (relu %s): output, moving statistics and gradients of x, gamma, beta match the tf-ops path on cpu',
+    (shape, relu) => {
+      const [x, upstream] = [randomValues(shape, 31), randomValues(shape, 32)];
+      const f = () => {
+        const layer = new ChannelBatchNorm({ name: 'bn', epsilon: 1e-3, momentum: 0.5, relu });
+        layer.build(shape);
+        // Moved off the identity, so that gamma and beta enter the gradients non-trivially.
+        layer.setWeights([
+          tf.tensor1d(randomValues([shape.at(-1)!], 33)),
+          tf.tensor1d(randomValues([shape.at(-1)!], 34)),
+          ...layer.getWeights().slice(2),
+        ]);
+        const input = tf.variable(tf.tensor(x, shape));
+        const { value, grads } = tf.variableGrads(
+          () =>
+            tf.sum(
+              tf.mul(
+                layer.apply(input, { training: true }) as tf.Tensor,
+                tf.tensor(upstream, shape),
+              ),
+            ),
+          [input, ...(layer.trainableWeights.map((w) => w.read()) as tf.Variable[])],
+        );
+        const results = [
+          value,
+          ...Object.values(grads),
+          ...layer.getWeights().map((w) => w.clone()),
+        ];
+        for (const weight of layer.weights) weight.dispose();
+        input.dispose();
+        return results;
+      };
+      expectClose(on('wasm', f), on('cpu', f));
+    },
+  );
 });
 
 describe('native MaxPoolGrad', () => {
@@ -109,24 +161,49 @@ describe('native MaxPoolGrad', () => {
     ['valid', 2, 2, [2, 6, 6, 3], 0.8],
     // Overlapping windows decline to the wasm kernels.
     ['valid', 3, 2, [2, 7, 7, 2], 0],
-  ] as const)('%s padding, window %d, stride %d, on %j (zeros %d) matches cpu', (pad, size, stride, shape, zeros) => {
-    const f = poolGradient([...shape], size, stride, pad, zeros);
-    expectClose(on('wasm', f), on('cpu', f));
-  });
+  ] as const)(
+    '%s padding, window %d, stride %d, on %j (zeros %d) matches cpu',
+    (pad, size, stride, shape, zeros) => {
+      const f = poolGradient([...shape], size, stride, pad, zeros);
+      expectClose(on('wasm', f), on('cpu', f));
+    },
+  );
 });
 
 it('rejects an argument that is not a Float32Array with a TypeError, not a crash', async () => {
   const { nativeKernels } = await import('../train/native/addon.ts');
   const geometry = new Int32Array(13);
-  expect(() => nativeKernels().maxPoolGrad(new Float64Array(4) as unknown as Float32Array, new Float32Array(1), new Float32Array(4), geometry)).toThrow(TypeError);
-  expect(() => nativeKernels().maxPoolGrad(new Float32Array(4), new Float32Array(1), new Float32Array(4), new Int32Array(3))).toThrow(/geometry/);
+  expect(() =>
+    nativeKernels().maxPoolGrad(
+      new Float64Array(4) as unknown as Float32Array,
+      new Float32Array(1),
+      new Float32Array(4),
+      geometry,
+    ),
+  ).toThrow(TypeError);
+  expect(() =>
+    nativeKernels().maxPoolGrad(
+      new Float32Array(4),
+      new Float32Array(1),
+      new Float32Array(4),
+      new Int32Array(3),
+    ),
+  ).toThrow(/geometry/);
 });
 
 it('runs the covered shapes in the addon, not in the wasm kernels underneath', async () => {
   const { nativeKernels } = await import('../train/native/addon.ts');
   const addon = nativeKernels();
   const calls = new Map<string, number>();
-  const names = ['convForward', 'convFilterGradient', 'convInputGradient', 'matMul', 'maxPoolGrad', 'batchNormForward', 'batchNormBackward'] as const;
+  const names = [
+    'convForward',
+    'convFilterGradient',
+    'convInputGradient',
+    'matMul',
+    'maxPoolGrad',
+    'batchNormForward',
+    'batchNormBackward',
+  ] as const;
   const originals = names.map((name) => [name, addon[name]] as const);
   for (const [name, original] of originals) {
     (addon as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
@@ -139,12 +216,15 @@ it('runs the covered shapes in the addon, not in the wasm kernels underneath', a
       const f = convGradients([2, 8, 8, 2], [3, 3, 2, 4], 1, 'same', true);
       const pooled = poolGradient([2, 8, 8, 2], 2, 2, 'valid', 0);
       const layer = new ChannelBatchNorm({ name: 'bn', epsilon: 1e-3 });
-      const normalised = tf.grad((x: tf.Tensor) => tf.sum(layer.apply(x, { training: true }) as tf.Tensor))(tf.ones([2, 3, 3, 2]));
+      const normalised = tf.grad((x: tf.Tensor) =>
+        tf.sum(layer.apply(x, { training: true }) as tf.Tensor),
+      )(tf.ones([2, 3, 3, 2]));
       for (const weight of layer.weights) weight.dispose();
       return [...f(), ...pooled(), tf.matMul(tf.ones([3, 2]), tf.ones([2, 4])), normalised];
     });
   } finally {
-    for (const [name, original] of originals) (addon as unknown as Record<string, unknown>)[name] = original;
+    for (const [name, original] of originals)
+      (addon as unknown as Record<string, unknown>)[name] = original;
   }
   expect(Object.fromEntries(calls)).toEqual({
     convForward: 2,

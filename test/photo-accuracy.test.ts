@@ -28,7 +28,9 @@ const dataset = testImages(10_000);
 /** The first PER_CLASS test images of each class, in test set order. */
 const chosen: number[] = [];
 const taken = new Array<number>(10).fill(0);
-dataset.labels.forEach((label, i) => taken[label]! < PER_CLASS && (taken[label]!++, chosen.push(i)));
+dataset.labels.forEach(
+  (label, i) => taken[label]! < PER_CLASS && (taken[label]!++, chosen.push(i)),
+);
 
 let network: Network;
 let rawAccuracy: number;
@@ -39,7 +41,11 @@ function accuracy(pixels: (Float32Array | null)[]): number {
   const batch = new Float32Array(pixels.length * 784);
   pixels.forEach((p, k) => p && batch.set(p, k * 784));
   const probabilities = network.predict(batch, pixels.length);
-  const correct = chosen.filter((i, k) => pixels[k] && argMax(probabilities, k * network.classes, network.classes) === dataset.labels[i]);
+  const correct = chosen.filter(
+    (i, k) =>
+      pixels[k] &&
+      argMax(probabilities, k * network.classes, network.classes) === dataset.labels[i],
+  );
   return correct.length / chosen.length;
 }
 
@@ -88,8 +94,13 @@ describe(`photos of ${PER_CLASS * 10} test garments classify within ${TOLERANCE_
       const photoAccuracy = accuracy(pixels);
       const difference = 100 * (photoAccuracy - rawAccuracy);
       const frame = `${condition.width}x${condition.height} ${condition.format.toUpperCase()}`;
-      rows.push(`| ${condition.name} (${frame}) | ${chosen.length} | ${percent(rawAccuracy)} | ${percent(photoAccuracy)} | ${difference >= 0 ? '+' : ''}${difference.toFixed(1)} pp | ${refused} |`);
-      expect(difference, `${condition.name}: ${percent(photoAccuracy)} against ${percent(rawAccuracy)} raw`).toBeGreaterThanOrEqual(-TOLERANCE_PP);
+      rows.push(
+        `| ${condition.name} (${frame}) | ${chosen.length} | ${percent(rawAccuracy)} | ${percent(photoAccuracy)} | ${difference >= 0 ? '+' : ''}${difference.toFixed(1)} pp | ${refused} |`,
+      );
+      expect(
+        difference,
+        `${condition.name}: ${percent(photoAccuracy)} against ${percent(rawAccuracy)} raw`,
+      ).toBeGreaterThanOrEqual(-TOLERANCE_PP);
     });
   }
 });

@@ -44,13 +44,21 @@ describe('photos without a garment are refused with 422', () => {
     it(`the bare backdrop: ${name}`, async () => {
       const problem = await problemOf(await renderPhoto(NOTHING, condition(name), 7));
       expect(problem).toMatchObject({ status: 422, title: 'Unprocessable Content' });
-      expect(problem!.detail).toMatch(/^no garment found: the image is uniform \(background \d+, noise \d+\.\d levels, (no region above|the strongest region reaches \d+ levels, under) the \d+-level threshold\)$/);
+      expect(problem!.detail).toMatch(
+        /^no garment found: the image is uniform \(background \d+, noise \d+\.\d levels, (no region above|the strongest region reaches \d+ levels, under) the \d+-level threshold\)$/,
+      );
     });
   }
 
   it('names the backdrop and the noise it measured', async () => {
     // A frame no larger than the decoders' working size, so the noise is measured before any averaging.
-    const problem = await problemOf(await renderPhoto(NOTHING, { ...condition('noise sigma 4'), format: 'png', width: 128, height: 96 }, 3));
+    const problem = await problemOf(
+      await renderPhoto(
+        NOTHING,
+        { ...condition('noise sigma 4'), format: 'png', width: 128, height: 96 },
+        3,
+      ),
+    );
     const [, background, noise] = /background (\d+), noise (\d+\.\d)/.exec(problem!.detail)!;
     expect(Number(background)).toBeGreaterThanOrEqual(234); // rendered at 236
     expect(Number(background)).toBeLessThanOrEqual(238);
@@ -62,15 +70,27 @@ describe('photos without a garment are refused with 422', () => {
   it('pure noise: uniformly random pixels, gray and colour', async () => {
     const next = random(11);
     for (const channels of [1, 3] as const) {
-      const pixels = Uint8Array.from({ length: 320 * 240 * channels }, () => Math.floor(next() * 256));
-      const png = new Uint8Array(await sharp(pixels, { raw: { width: 320, height: 240, channels } }).png().toBuffer());
+      const pixels = Uint8Array.from({ length: 320 * 240 * channels }, () =>
+        Math.floor(next() * 256),
+      );
+      const png = new Uint8Array(
+        await sharp(pixels, { raw: { width: 320, height: 240, channels } })
+          .png()
+          .toBuffer(),
+      );
       expect((await problemOf(png))?.status, `${channels} channel(s)`).toBe(422);
     }
   });
 
   it('a blank 28x28 image, black or white', async () => {
     for (const level of [0, 255]) {
-      const png = new Uint8Array(await sharp(new Uint8Array(784).fill(level), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer());
+      const png = new Uint8Array(
+        await sharp(new Uint8Array(784).fill(level), {
+          raw: { width: 28, height: 28, channels: 1 },
+        })
+          .png()
+          .toBuffer(),
+      );
       expect((await problemOf(png))?.status, `level ${level}`).toBe(422);
     }
   });
@@ -78,15 +98,35 @@ describe('photos without a garment are refused with 422', () => {
 
 describe('what is not a garment is left out', () => {
   /** The garment photo under `name`, with `mark` painted on its RGB pixels before encoding. */
-  async function photoWith(image: Uint8Array, name: string, mark: (rgb: Uint8Array, width: number) => void): Promise<Uint8Array> {
+  async function photoWith(
+    image: Uint8Array,
+    name: string,
+    mark: (rgb: Uint8Array, width: number) => void,
+  ): Promise<Uint8Array> {
     const c = { ...condition(name), format: 'png' as const };
-    const clean = await sharp(await renderPhoto(image, c, 5)).raw().toBuffer();
+    const clean = await sharp(await renderPhoto(image, c, 5))
+      .raw()
+      .toBuffer();
     const rgb = new Uint8Array(clean);
     mark(rgb, c.width);
-    return new Uint8Array(await sharp(rgb, { raw: { width: c.width, height: c.height, channels: 3 } }).png().toBuffer());
+    return new Uint8Array(
+      await sharp(rgb, { raw: { width: c.width, height: c.height, channels: 3 } })
+        .png()
+        .toBuffer(),
+    );
   }
-  const paint = (rgb: Uint8Array, width: number, x0: number, y0: number, w: number, h: number, level: number) => {
-    for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) rgb.fill(level, (y * width + x) * 3, (y * width + x) * 3 + 3);
+  const paint = (
+    rgb: Uint8Array,
+    width: number,
+    x0: number,
+    y0: number,
+    w: number,
+    h: number,
+    level: number,
+  ) => {
+    for (let y = y0; y < y0 + h; y++)
+      for (let x = x0; x < x0 + w; x++)
+        rgb.fill(level, (y * width + x) * 3, (y * width + x) * 3 + 3);
   };
 
   it('dust specks and a dark object cut by the frame edge change nothing', async () => {
@@ -99,7 +139,8 @@ describe('what is not a garment is left out', () => {
       const marked = await photoWith(image, 'small garment', (rgb, width) => {
         const height = rgb.length / 3 / width;
         let [dark, sumY] = [0, 0];
-        for (let p = 0; p < width * height; p++) if (rgb[p * 3 + 1]! < 128) (dark++, (sumY += Math.floor(p / width)));
+        for (let p = 0; p < width * height; p++)
+          if (rgb[p * 3 + 1]! < 128) (dark++, (sumY += Math.floor(p / width)));
         const bottom = sumY / dark < height / 2; // the garment is in the top half
         const edge = (h: number) => (bottom ? height - h : 0);
         paint(rgb, width, 20, edge(30), 3, 3, 60);

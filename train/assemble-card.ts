@@ -24,10 +24,21 @@ export interface CardInputs {
 const elementCount = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** The card of a build. */
-export function assembleCard({ run, version, buildKey, data, trained, quantized, asset }: CardInputs): ModelCard {
+export function assembleCard({
+  run,
+  version,
+  buildKey,
+  data,
+  trained,
+  quantized,
+  asset,
+}: CardInputs): ModelCard {
   const { config, backend } = run;
   const { floatEval, int8Eval } = quantized;
-  const parameters = [...trained.weights.values()].reduce((sum, w) => sum + elementCount(w.shape), 0);
+  const parameters = [...trained.weights.values()].reduce(
+    (sum, w) => sum + elementCount(w.shape),
+    0,
+  );
   return {
     name: run.name,
     version,
@@ -48,7 +59,14 @@ export function assembleCard({ run, version, buildKey, data, trained, quantized,
       testImages: data.test.count,
       sha256: data.digests,
     },
-    training: { ...config, backend, seconds: trained.seconds, cpuSeconds: trained.cpuSeconds, bestEpoch: trained.result.bestEpoch, history: trained.result.history },
+    training: {
+      ...config,
+      backend,
+      seconds: trained.seconds,
+      cpuSeconds: trained.cpuSeconds,
+      bestEpoch: trained.result.bestEpoch,
+      history: trained.result.history,
+    },
     test: { floatAccuracy: floatEval.accuracy, int8Accuracy: int8Eval.accuracy, int8: int8Eval },
   };
 }
@@ -59,7 +77,9 @@ function describe(architecture: Architecture): string {
     const norm = 'batchNorm' in l && l.batchNorm ? ' + BatchNorm' : '';
     switch (l.type) {
       case 'flatten':
-        return architecture.kind === 'mlp' ? `Flatten(${architecture.inputShape.join('x')})` : 'Flatten';
+        return architecture.kind === 'mlp'
+          ? `Flatten(${architecture.inputShape.join('x')})`
+          : 'Flatten';
       case 'dense':
         return `Dense(${l.units}${norm}, ${l.activation})`;
       case 'conv2d':

@@ -18,7 +18,14 @@ export interface Augmentation {
  * is first shifted (vacated pixels become background, 0) and possibly mirrored, with numbers
  * drawn from `random` (two per image, three with flips).
  */
-export function writeImage(images: Uint8Array, index: number, out: Float32Array, at: number, augmentation?: Augmentation, random?: () => number): void {
+export function writeImage(
+  images: Uint8Array,
+  index: number,
+  out: Float32Array,
+  at: number,
+  augmentation?: Augmentation,
+  random?: () => number,
+): void {
   const source = index * PIXELS_PER_IMAGE;
   if (!augmentation || !random) {
     for (let p = 0; p < PIXELS_PER_IMAGE; p++) out[at + p] = images[source + p]! / 255;
@@ -34,7 +41,9 @@ export function writeImage(images: Uint8Array, index: number, out: Float32Array,
       const shiftedX = x - shiftX;
       const sourceX = mirror ? IMAGE_SIZE - 1 - shiftedX : shiftedX;
       const inside = sourceY >= 0 && sourceY < IMAGE_SIZE && sourceX >= 0 && sourceX < IMAGE_SIZE;
-      out[at + y * IMAGE_SIZE + x] = inside ? images[source + sourceY * IMAGE_SIZE + sourceX]! / 255 : 0;
+      out[at + y * IMAGE_SIZE + x] = inside
+        ? images[source + sourceY * IMAGE_SIZE + sourceX]! / 255
+        : 0;
     }
   }
 }

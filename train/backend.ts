@@ -46,13 +46,21 @@ function routeTransposedMatMulThroughXnnpack(): void {
       const rank = x.shape.length;
       const perm = [...Array(rank).keys()];
       [perm[rank - 2], perm[rank - 1]] = [rank - 1, rank - 2];
-      const flipped = transpose.kernelFunc({ inputs: { x }, attrs: { perm }, backend }) as TensorInfo;
+      const flipped = transpose.kernelFunc({
+        inputs: { x },
+        attrs: { perm },
+        backend,
+      }) as TensorInfo;
       temporaries.push(flipped);
       return flipped;
     };
     const a = materialise(inputs['a'] as TensorInfo, transposeA);
     const b = materialise(inputs['b'] as TensorInfo, transposeB);
-    const result = matMul.kernelFunc({ inputs: { a, b }, attrs: { ...attrs, transposeA: false, transposeB: false }, backend });
+    const result = matMul.kernelFunc({
+      inputs: { a, b },
+      attrs: { ...attrs, transposeA: false, transposeB: false },
+      backend,
+    });
     for (const t of temporaries) (backend as tf.KernelBackend).disposeData(t.dataId);
     return result;
   };

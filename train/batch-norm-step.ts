@@ -13,7 +13,10 @@ import * as tf from '@tensorflow/tfjs';
  * forward: {x, gamma, beta}, {epsilon, relu} -> [y, xHat, mean, variance, gain];
  * backward: {dy, xHat, gain, y}, {relu} -> [dx, dGamma, dBeta].
  */
-export const BATCH_NORM_KERNELS = { forward: 'ChannelBatchNormForward', backward: 'ChannelBatchNormBackward' } as const;
+export const BATCH_NORM_KERNELS = {
+  forward: 'ChannelBatchNormForward',
+  backward: 'ChannelBatchNormBackward',
+} as const;
 
 /** A forward step's results; gain = gamma / sqrt(variance + epsilon), variance biased. */
 export interface BatchNormForward {
@@ -40,11 +43,23 @@ export function batchNormStep(rank: number, epsilon: number, relu: boolean): Bat
 function kernelStep(epsilon: number, relu: boolean): BatchNormStep {
   return {
     forward(x, gamma, beta) {
-      const [value, xHat, mean, variance, gain] = tf.engine().runKernel(BATCH_NORM_KERNELS.forward, { x, gamma, beta }, { epsilon, relu }) as tf.Tensor[];
+      const [value, xHat, mean, variance, gain] = tf
+        .engine()
+        .runKernel(
+          BATCH_NORM_KERNELS.forward,
+          { x, gamma, beta },
+          { epsilon, relu },
+        ) as tf.Tensor[];
       return { value: value!, xHat: xHat!, mean: mean!, variance: variance!, gain: gain! };
     },
     backward(dy, { value, xHat, gain }) {
-      return tf.engine().runKernel(BATCH_NORM_KERNELS.backward, { dy, xHat, gain, y: value }, { relu }) as tf.Tensor[];
+      return tf
+        .engine()
+        .runKernel(
+          BATCH_NORM_KERNELS.backward,
+          { dy, xHat, gain, y: value },
+          { relu },
+        ) as tf.Tensor[];
     },
   };
 }
@@ -56,14 +71,23 @@ function opsStep(axes: number[], epsilon: number, relu: boolean): BatchNormStep 
       const inverseStd = tf.rsqrt(tf.add(variance, epsilon));
       const xHat = tf.mul(tf.sub(x, mean), inverseStd);
       const affine = tf.add(tf.mul(xHat, gamma), beta);
-      return { value: relu ? tf.relu(affine) : affine, xHat, mean, variance, gain: tf.mul(gamma, inverseStd) };
+      return {
+        value: relu ? tf.relu(affine) : affine,
+        xHat,
+        mean,
+        variance,
+        gain: tf.mul(gamma, inverseStd),
+      };
     },
     backward(dy, { value, xHat, gain }) {
       const count = xHat.size / xHat.shape.at(-1)!;
       const masked = relu ? tf.mul(dy, tf.step(value)) : dy;
       const dOffset = tf.sum(masked, axes);
       const dScale = tf.sum(tf.mul(masked, xHat), axes);
-      const centred = tf.sub(tf.sub(masked, tf.div(dOffset, count)), tf.mul(xHat, tf.div(dScale, count)));
+      const centred = tf.sub(
+        tf.sub(masked, tf.div(dOffset, count)),
+        tf.mul(xHat, tf.div(dScale, count)),
+      );
       return [tf.mul(centred, gain), dScale, dOffset];
     },
   };

@@ -45,8 +45,22 @@ export class ChannelBatchNorm extends tf.layers.Layer {
     const shape = [(inputShape as tf.Shape).at(-1)!];
     this.gamma = this.addWeight('gamma', shape, 'float32', tf.initializers.ones());
     this.beta = this.addWeight('beta', shape, 'float32', tf.initializers.zeros());
-    this.movingMean = this.addWeight('moving_mean', shape, 'float32', tf.initializers.zeros(), undefined, false);
-    this.movingVariance = this.addWeight('moving_variance', shape, 'float32', tf.initializers.ones(), undefined, false);
+    this.movingMean = this.addWeight(
+      'moving_mean',
+      shape,
+      'float32',
+      tf.initializers.zeros(),
+      undefined,
+      false,
+    );
+    this.movingVariance = this.addWeight(
+      'moving_variance',
+      shape,
+      'float32',
+      tf.initializers.ones(),
+      undefined,
+      false,
+    );
     this.built = true;
   }
 
@@ -56,7 +70,10 @@ export class ChannelBatchNorm extends tf.layers.Layer {
       const [gamma, beta] = [this.gamma!.read(), this.beta!.read()];
       if (!kwargs.training) {
         const scale = tf.mul(gamma, tf.rsqrt(tf.add(this.movingVariance!.read(), this.epsilon)));
-        const affine = tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(this.movingMean!.read(), scale)));
+        const affine = tf.add(
+          tf.mul(x, scale),
+          tf.sub(beta, tf.mul(this.movingMean!.read(), scale)),
+        );
         return this.relu ? tf.relu(affine) : affine;
       }
       const step = batchNormStep(x.rank, this.epsilon, this.relu);
@@ -69,7 +86,8 @@ export class ChannelBatchNorm extends tf.layers.Layer {
         (save as tf.GradSaveFunc)([batch.value, batch.xHat, batch.gain]);
         return {
           value: batch.value,
-          gradFunc: (dy: tf.Tensor, [value, xHat, gain]: tf.Tensor[]) => step.backward(dy, { value: value!, xHat: xHat!, gain: gain! }),
+          gradFunc: (dy: tf.Tensor, [value, xHat, gain]: tf.Tensor[]) =>
+            step.backward(dy, { value: value!, xHat: xHat!, gain: gain! }),
         };
       });
       return normalise(x, gamma, beta);

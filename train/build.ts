@@ -27,12 +27,23 @@ export interface BuildOptions extends TrainingRun {
 }
 
 /** Runs the build; returns the card and whether a cached asset was reused. */
-export async function buildModel(options: BuildOptions): Promise<{ card: ModelCard | undefined; reused: boolean }> {
+export async function buildModel(
+  options: BuildOptions,
+): Promise<{ card: ModelCard | undefined; reused: boolean }> {
   const { config, backend, outPath, log } = options;
   const data = await loadFashionMnist({ dataDir: options.dataDir, log });
-  const key = buildKey({ name: options.name, version: options.version, architecture: options.architecture, config, backend, data: data.digests });
+  const key = buildKey({
+    name: options.name,
+    version: options.version,
+    architecture: options.architecture,
+    config,
+    backend,
+    data: data.digests,
+  });
   if (!options.force && isUpToDate(outPath, cardPaths(outPath).json, key)) {
-    log(`Model asset ${outPath} is up to date (data, training config and code unchanged); not retraining.`);
+    log(
+      `Model asset ${outPath} is up to date (data, training config and code unchanged); not retraining.`,
+    );
     await writeBundleManifest(dirname(outPath));
     return { card: undefined, reused: true };
   }
@@ -51,14 +62,26 @@ export async function buildModel(options: BuildOptions): Promise<{ card: ModelCa
   const description: ModelDescription = {
     ...base,
     metadata: {
-      metrics: { testAccuracy: quantized.int8Eval.accuracy, floatTestAccuracy: quantized.floatEval.accuracy, validationAccuracy },
+      metrics: {
+        testAccuracy: quantized.int8Eval.accuracy,
+        floatTestAccuracy: quantized.floatEval.accuracy,
+        validationAccuracy,
+      },
       training: { ...config, backend, bestEpoch: result.bestEpoch },
       data: { sha256: data.digests },
     },
   };
   const bytes = await encodeAsset(description, quantized.tensors);
   const asset = { path: outPath, bytes, sha256: sha256Hex(bytes) };
-  const card = assembleCard({ run: options, version: options.version, buildKey: key, data, trained, quantized, asset });
+  const card = assembleCard({
+    run: options,
+    version: options.version,
+    buildKey: key,
+    data,
+    trained,
+    quantized,
+    asset,
+  });
   await writeBuildOutputs(outPath, bytes, card);
   return { card, reused: false };
 }

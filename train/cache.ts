@@ -51,7 +51,10 @@ export function fileSha256(path: string): string {
 export function isUpToDate(assetPath: string, cardPath: string, key: string): boolean {
   if (!existsSync(assetPath) || !existsSync(cardPath)) return false;
   try {
-    const card = JSON.parse(readFileSync(cardPath, 'utf8')) as { buildKey?: string; asset?: { sha256?: string } };
+    const card = JSON.parse(readFileSync(cardPath, 'utf8')) as {
+      buildKey?: string;
+      asset?: { sha256?: string };
+    };
     return card.buildKey === key && card.asset?.sha256 === fileSha256(assetPath);
   } catch {
     return false;

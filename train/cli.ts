@@ -10,11 +10,18 @@ import type { EpochReport } from './loop.ts';
 import { helpText, parseOptions, UsageError } from './options.ts';
 
 const duration = (seconds: number): string =>
-  seconds >= 60 ? `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, '0')}s` : `${seconds.toFixed(1)}s`;
+  seconds >= 60
+    ? `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`
+    : `${seconds.toFixed(1)}s`;
 
 /** Per-batch bar on a terminal, and one line per epoch with loss, accuracy and ETA everywhere. */
 function progressObserver(epochs: number) {
-  const bar = process.stderr.isTTY ? new SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} batches', clearOnComplete: true }) : undefined;
+  const bar = process.stderr.isTTY
+    ? new SingleBar({
+        format: 'epoch {epoch} [{bar}] {value}/{total} batches',
+        clearOnComplete: true,
+      })
+    : undefined;
   let elapsed = 0;
   return {
     onBatch(epoch: number, batch: number, batches: number) {
@@ -57,17 +64,27 @@ async function main(): Promise<void> {
     `Test accuracy: float ${(100 * card.test.floatAccuracy).toFixed(2)}%, int8 ${(100 * card.test.int8Accuracy).toFixed(2)}%` +
       ` | trained in ${duration(card.training.seconds)} on ${card.training.backend} | weights of epoch ${card.training.bestEpoch}`,
   );
-  console.log(`Wrote ${options.out} (${card.asset.bytes} bytes, sha256 ${card.asset.sha256}) and its model card.`);
+  console.log(
+    `Wrote ${options.out} (${card.asset.bytes} bytes, sha256 ${card.asset.sha256}) and its model card.`,
+  );
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof DataError || error instanceof UsageError || error instanceof NativeBuildError) {
+  if (
+    error instanceof DataError ||
+    error instanceof UsageError ||
+    error instanceof NativeBuildError
+  ) {
     console.error(`error: ${error.message}`);
     if (error instanceof UsageError) console.error('Run with --help for usage.');
     process.exit(error instanceof UsageError ? 2 : 1);
   }
   // parseArgs reports unknown flags as TypeError with a code; treat them as usage errors.
-  if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+  if (
+    error instanceof TypeError &&
+    'code' in error &&
+    String(error.code).startsWith('ERR_PARSE_ARGS')
+  ) {
     console.error(`error: ${error.message}\nRun with --help for usage.`);
     process.exit(2);
   }

@@ -28,7 +28,9 @@ export function predictAll(asset: ModelAsset, set: ImageSet, batchSize = 1000): 
   try {
     for (let start = 0; start < set.count; start += batchSize) {
       const count = Math.min(batchSize, set.count - start);
-      const pixels = Float32Array.from(set.images.subarray(start * PIXELS_PER_IMAGE, (start + count) * PIXELS_PER_IMAGE));
+      const pixels = Float32Array.from(
+        set.images.subarray(start * PIXELS_PER_IMAGE, (start + count) * PIXELS_PER_IMAGE),
+      );
       out.set(network.predict(pixels, count), start * network.classes);
     }
   } finally {
@@ -45,7 +47,11 @@ export function argMax(values: Float32Array, offset: number, classes: number): n
 }
 
 /** Scores predictions against the true labels. */
-export function scorePredictions(probabilities: Float32Array, labels: Uint8Array, labelNames: readonly string[]): Evaluation {
+export function scorePredictions(
+  probabilities: Float32Array,
+  labels: Uint8Array,
+  labelNames: readonly string[],
+): Evaluation {
   const classes = labelNames.length;
   const confusion = labelNames.map(() => new Array<number>(classes).fill(0));
   let correct = 0;

@@ -32,18 +32,34 @@ export function foldBatchNorm(architecture: Architecture, weights: FloatWeights)
       continue;
     }
     const bn = (name: string) => weight(weights, `${batchNormName(spec.weights)}/${name}`).values;
-    const [gamma, beta, mean, variance] = [bn('gamma'), bn('beta'), bn('moving_mean'), bn('moving_variance')];
+    const [gamma, beta, mean, variance] = [
+      bn('gamma'),
+      bn('beta'),
+      bn('moving_mean'),
+      bn('moving_variance'),
+    ];
     const channels = gamma.length;
-    const scale = Float64Array.from(gamma, (g, c) => g / Math.sqrt(variance[c]! + BATCH_NORM_EPSILON));
-    folded.set(`${spec.weights}/kernel`, { shape: kernel.shape, values: kernel.values.map((w, i) => w * scale[i % channels]!) });
-    folded.set(`${spec.weights}/bias`, { shape: [channels], values: beta.map((b, c) => b - mean[c]! * scale[c]!) });
+    const scale = Float64Array.from(
+      gamma,
+      (g, c) => g / Math.sqrt(variance[c]! + BATCH_NORM_EPSILON),
+    );
+    folded.set(`${spec.weights}/kernel`, {
+      shape: kernel.shape,
+      values: kernel.values.map((w, i) => w * scale[i % channels]!),
+    });
+    folded.set(`${spec.weights}/bias`, {
+      shape: [channels],
+      values: beta.map((b, c) => b - mean[c]! * scale[c]!),
+    });
   }
   return folded;
 }
 
 /** The weights as float32 asset tensors (no quantization). */
 export function floatTensors(weights: FloatWeights): Map<string, StoredTensor> {
-  return new Map([...weights].map(([name, w]) => [name, { dtype: 'float32', shape: w.shape, values: w.values }]));
+  return new Map(
+    [...weights].map(([name, w]) => [name, { dtype: 'float32', shape: w.shape, values: w.values }]),
+  );
 }
 
 /** The weights with every kernel quantized to int8; biases stay float32. */
@@ -51,7 +67,9 @@ export function quantizedTensors(weights: FloatWeights): Map<string, StoredTenso
   return new Map(
     [...weights].map(([name, w]): [string, StoredTensor] => [
       name,
-      name.endsWith('/kernel') ? quantizeInt8(w.values, w.shape) : { dtype: 'float32', shape: w.shape, values: w.values },
+      name.endsWith('/kernel')
+        ? quantizeInt8(w.values, w.shape)
+        : { dtype: 'float32', shape: w.shape, values: w.values },
     ]),
   );
 }

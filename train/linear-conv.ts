@@ -35,7 +35,12 @@ export class LinearConv2D extends tf.layers.Layer {
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const channels = (inputShape as tf.Shape).at(-1)!;
     const { kernelSize, filters, seed } = this.args;
-    this.kernel = this.addWeight('kernel', [kernelSize, kernelSize, channels, filters], 'float32', tf.initializers.glorotUniform({ seed }));
+    this.kernel = this.addWeight(
+      'kernel',
+      [kernelSize, kernelSize, channels, filters],
+      'float32',
+      tf.initializers.glorotUniform({ seed }),
+    );
     this.built = true;
   }
 

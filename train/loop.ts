@@ -77,21 +77,34 @@ function fillBatch(
   targets.fill(labelSmoothing / CLASS_COUNT);
   for (let row = 0; row < indices.length; row++) {
     writeImage(set.images, indices[row]!, pixels, row * PIXELS_PER_IMAGE, augmentation, random);
-    targets[row * CLASS_COUNT + set.labels[indices[row]!]!] = 1 - labelSmoothing + labelSmoothing / CLASS_COUNT;
+    targets[row * CLASS_COUNT + set.labels[indices[row]!]!] =
+      1 - labelSmoothing + labelSmoothing / CLASS_COUNT;
   }
 }
 
 /** The model's input shape without the batch axis: [28, 28] for the MLP, [28, 28, 1] for convnets. */
-const inputShapeOf = (model: tf.LayersModel): number[] => model.inputs[0]!.shape.slice(1) as number[];
+const inputShapeOf = (model: tf.LayersModel): number[] =>
+  model.inputs[0]!.shape.slice(1) as number[];
 
 /** Learning rate for `step` (0-based, counted over the whole run) of `epoch` (1-based). */
-function learningRateAt(config: TrainingConfig, epoch: number, step: number, totalSteps: number): number {
-  if (config.schedule === 'cosine') return config.learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps));
+function learningRateAt(
+  config: TrainingConfig,
+  epoch: number,
+  step: number,
+  totalSteps: number,
+): number {
+  if (config.schedule === 'cosine')
+    return config.learningRate * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps));
   return config.learningRate * config.learningRateDecay ** (epoch - 1);
 }
 
 /** Fraction of `indices` in `set` that the model classifies correctly. */
-export function accuracyOn(model: tf.LayersModel, set: ImageSet, indices: Uint32Array, batchSize = 1000): number {
+export function accuracyOn(
+  model: tf.LayersModel,
+  set: ImageSet,
+  indices: Uint32Array,
+  batchSize = 1000,
+): number {
   let correct = 0;
   const pixels = new Float32Array(batchSize * PIXELS_PER_IMAGE);
   const targets = new Float32Array(batchSize * CLASS_COUNT);
@@ -99,7 +112,10 @@ export function accuracyOn(model: tf.LayersModel, set: ImageSet, indices: Uint32
     const chunk = indices.subarray(start, start + batchSize);
     fillBatch(set, chunk, pixels, targets);
     const predicted = tf.tidy(() => {
-      const x = tf.tensor(pixels.subarray(0, chunk.length * PIXELS_PER_IMAGE), [chunk.length, ...inputShapeOf(model)]);
+      const x = tf.tensor(pixels.subarray(0, chunk.length * PIXELS_PER_IMAGE), [
+        chunk.length,
+        ...inputShapeOf(model),
+      ]);
       return (model.predict(x) as tf.Tensor2D).argMax(1);
     });
     const classes = predicted.dataSync();
@@ -115,7 +131,12 @@ export function accuracyOn(model: tf.LayersModel, set: ImageSet, indices: Uint32
  * Trains `model` in place; on return it holds the final weights (cosine schedule) or those of the
  * epoch with the best validation accuracy.
  */
-export function trainModel(model: tf.LayersModel, set: ImageSet, config: TrainingConfig, observer: TrainingObserver = {}): TrainingResult {
+export function trainModel(
+  model: tf.LayersModel,
+  set: ImageSet,
+  config: TrainingConfig,
+  observer: TrainingObserver = {},
+): TrainingResult {
   const random = createRandom(config.seed);
   const split = shuffledIndices(set.count, random);
   const validation = split.subarray(0, config.validationSize);
@@ -132,7 +153,12 @@ export function trainModel(model: tf.LayersModel, set: ImageSet, config: Trainin
 
   for (let epoch = 1; epoch <= config.epochs; epoch++) {
     const started = performance.now();
-    const learningRate = learningRateAt(config, epoch, (epoch - 1) * batches, config.epochs * batches);
+    const learningRate = learningRateAt(
+      config,
+      epoch,
+      (epoch - 1) * batches,
+      config.epochs * batches,
+    );
     const order = shuffledIndices(training.length, random);
     const losses: tf.Scalar[] = [];
     const hits: tf.Scalar[] = [];
@@ -141,13 +167,20 @@ export function trainModel(model: tf.LayersModel, set: ImageSet, config: Trainin
       const batch = order.subarray(b * batchSize, (b + 1) * batchSize).map((i) => training[i]!);
       fillBatch(set, batch, pixels, targets, config.augmentation, random, config.labelSmoothing);
       // Adam reads this field on every step; mutating it keeps the moment estimates intact.
-      (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(config, epoch, (epoch - 1) * batches + b, config.epochs * batches);
+      (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(
+        config,
+        epoch,
+        (epoch - 1) * batches + b,
+        config.epochs * batches,
+      );
       tf.tidy(() => {
         const x = tf.tensor(pixels, [batchSize, ...inputShape]);
         const y = tf.tensor2d(targets, [batchSize, CLASS_COUNT]);
         const loss = optimizer.minimize(() => {
           const probabilities = model.apply(x, { training: true }) as tf.Tensor2D;
-          hits.push(tf.keep(tf.sum(tf.cast(tf.equal(probabilities.argMax(1), y.argMax(1)), 'float32'))));
+          hits.push(
+            tf.keep(tf.sum(tf.cast(tf.equal(probabilities.argMax(1), y.argMax(1)), 'float32'))),
+          );
           return tf.mean(tf.metrics.categoricalCrossentropy(y, probabilities)) as tf.Scalar;
         }, true);
         losses.push(tf.keep(loss!));
@@ -155,7 +188,10 @@ export function trainModel(model: tf.LayersModel, set: ImageSet, config: Trainin
       observer.onBatch?.(epoch, b + 1, batches);
     }
 
-    const [lossSum, hitSum] = tf.tidy(() => [tf.addN(losses).dataSync()[0]!, tf.addN(hits).dataSync()[0]!]);
+    const [lossSum, hitSum] = tf.tidy(() => [
+      tf.addN(losses).dataSync()[0]!,
+      tf.addN(hits).dataSync()[0]!,
+    ]);
     tf.dispose([...losses, ...hits]);
     const validationAccuracy = accuracyOn(model, set, validation);
     const report: EpochReport = {
@@ -168,10 +204,15 @@ export function trainModel(model: tf.LayersModel, set: ImageSet, config: Trainin
     };
     history.push(report);
     observer.onEpoch?.(report);
-    const keep = config.schedule === 'cosine' ? epoch === config.epochs : validationAccuracy > best.accuracy;
+    const keep =
+      config.schedule === 'cosine' ? epoch === config.epochs : validationAccuracy > best.accuracy;
     if (keep) {
       tf.dispose(best.weights);
-      best = { epoch, accuracy: validationAccuracy, weights: model.getWeights().map((w) => tf.tensor(w.dataSync().slice(), w.shape)) };
+      best = {
+        epoch,
+        accuracy: validationAccuracy,
+        weights: model.getWeights().map((w) => tf.tensor(w.dataSync().slice(), w.shape)),
+      };
     }
   }
   model.setWeights(best.weights);

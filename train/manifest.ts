@@ -20,7 +20,9 @@ interface Entry {
 
 /** Reads the name and architecture kind of every asset in `dir` (each verified against its digest). */
 async function entries(dir: string): Promise<Entry[]> {
-  const files = readdirSync(dir).filter((file) => file.endsWith('.bin')).sort();
+  const files = readdirSync(dir)
+    .filter((file) => file.endsWith('.bin'))
+    .sort();
   const found = await Promise.all(
     files.map(async (file) => {
       const asset = await decodeAsset(readFileSync(join(dir, file)));
@@ -29,12 +31,17 @@ async function entries(dir: string): Promise<Entry[]> {
   );
   const names = new Set<string>();
   for (const { name, file } of found) {
-    if (names.has(name)) throw new Error(`two model assets in ${dir} are named "${name}" (one is ${file}); remove one`);
+    if (names.has(name))
+      throw new Error(
+        `two model assets in ${dir} are named "${name}" (one is ${file}); remove one`,
+      );
     names.add(name);
   }
   // The kind is an alias (`?model=cnn`) only where one asset has it and no asset is named so.
   const count = (kind: string) => found.filter((entry) => entry.kind === kind).length;
-  return found.map(({ name, kind, file }) => (count(kind) === 1 && !names.has(kind) ? { name, alias: kind, file } : { name, file }));
+  return found.map(({ name, kind, file }) =>
+    count(kind) === 1 && !names.has(kind) ? { name, alias: kind, file } : { name, file },
+  );
 }
 
 /** Writes `dir/bundled.js` listing the assets in `dir`; deterministic (sorted by file name). */
@@ -46,7 +53,10 @@ export async function writeBundleManifest(dir: string): Promise<void> {
     ...list.map((entry, i) => `import asset${i} from './${entry.file}';`),
     '',
     'export default [',
-    ...list.map((entry, i) => `  { name: ${JSON.stringify(entry.name)}, alias: ${JSON.stringify(entry.alias ?? null)}, bytes: asset${i} },`),
+    ...list.map(
+      (entry, i) =>
+        `  { name: ${JSON.stringify(entry.name)}, alias: ${JSON.stringify(entry.alias ?? null)}, bytes: asset${i} },`,
+    ),
     '];',
     '',
   ];

@@ -12,17 +12,37 @@ export interface ModelCard {
   architecture: string;
   parameters: number;
   buildKey: string;
-  asset: { file: string; bytes: number; sha256: string; float32Bytes: number; quantization: string };
-  data: { source: string; trainImages: number; validationImages: number; testImages: number; sha256: Record<string, string> };
+  asset: {
+    file: string;
+    bytes: number;
+    sha256: string;
+    float32Bytes: number;
+    quantization: string;
+  };
+  data: {
+    source: string;
+    trainImages: number;
+    validationImages: number;
+    testImages: number;
+    sha256: Record<string, string>;
+  };
   /** seconds: wall-clock training time; cpuSeconds: its CPU time (less than seconds on a busy machine). */
-  training: TrainingConfig & { backend: string; seconds: number; cpuSeconds: number; bestEpoch: number; history: EpochReport[] };
+  training: TrainingConfig & {
+    backend: string;
+    seconds: number;
+    cpuSeconds: number;
+    bestEpoch: number;
+    history: EpochReport[];
+  };
   test: { floatAccuracy: number; int8Accuracy: number; int8: Evaluation };
 }
 
 const percent = (x: number, digits = 2): string => `${(100 * x).toFixed(digits)}%`;
 
 const schedule = (training: TrainingConfig): string =>
-  training.schedule === 'cosine' ? 'falling to 0 on a cosine schedule' : `decayed x${training.learningRateDecay} per epoch`;
+  training.schedule === 'cosine'
+    ? 'falling to 0 on a cosine schedule'
+    : `decayed x${training.learningRateDecay} per epoch`;
 
 /** Renders the card as Markdown. */
 export function renderModelCard(card: ModelCard): string {
@@ -44,13 +64,17 @@ export function renderModelCard(card: ModelCard): string {
     '',
     '| class | precision | recall |',
     '| --- | --- | --- |',
-    ...test.int8.perClass.map((c) => `| ${c.label} | ${percent(c.precision, 1)} | ${percent(c.recall, 1)} |`),
+    ...test.int8.perClass.map(
+      (c) => `| ${c.label} | ${percent(c.precision, 1)} | ${percent(c.recall, 1)} |`,
+    ),
     '',
     '### Confusion matrix (int8; rows: true class, columns: predicted)',
     '',
     `| | ${test.int8.perClass.map((_, i) => i).join(' | ')} |`,
     `| --- |${' --- |'.repeat(test.int8.perClass.length)}`,
-    ...test.int8.confusion.map((row, i) => `| ${i} ${test.int8.perClass[i]!.label} | ${row.join(' | ')} |`),
+    ...test.int8.confusion.map(
+      (row, i) => `| ${i} ${test.int8.perClass[i]!.label} | ${row.join(' | ')} |`,
+    ),
     '',
     '## Asset',
     '',
@@ -63,14 +87,17 @@ export function renderModelCard(card: ModelCard): string {
     `- Data: ${data.trainImages.toLocaleString('en-US')} training images, ${data.validationImages.toLocaleString('en-US')} of the official training set held out for validation (model selection); ${data.testImages.toLocaleString('en-US')} test images used only for this evaluation. Source: \`${data.source}\`.`,
     `- Optimiser: Adam, learning rate ${training.learningRate} ${schedule(training)}, batch ${training.batchSize}, ${training.epochs} epochs, seed ${training.seed}.`,
     ...(training.augmentation
-      ? [`- Augmentation: random shifts of up to ${training.augmentation.maxShift} px along each axis${training.augmentation.flip ? ', left-right flips' : ''}.`]
+      ? [
+          `- Augmentation: random shifts of up to ${training.augmentation.maxShift} px along each axis${training.augmentation.flip ? ', left-right flips' : ''}.`,
+        ]
       : []),
     `- Backend: tfjs \`${training.backend}\`; ${training.seconds.toFixed(1)} s in all (${training.cpuSeconds.toFixed(1)} s of CPU time); kept the weights of epoch ${training.bestEpoch} (${training.schedule === 'cosine' ? 'the last of the cosine schedule' : 'best validation accuracy'}).`,
     '',
     '| epoch | loss | train acc | val acc | lr | seconds |',
     '| --- | --- | --- | --- | --- | --- |',
     ...training.history.map(
-      (e) => `| ${e.epoch} | ${e.loss.toFixed(4)} | ${percent(e.accuracy)} | ${percent(e.validationAccuracy)} | ${e.learningRate.toPrecision(3)} | ${e.seconds.toFixed(1)} |`,
+      (e) =>
+        `| ${e.epoch} | ${e.loss.toFixed(4)} | ${percent(e.accuracy)} | ${percent(e.validationAccuracy)} | ${e.learningRate.toPrecision(3)} | ${e.seconds.toFixed(1)} |`,
     ),
     '',
     '## Data digests (SHA-256 of the decompressed IDX files)',

@@ -16,7 +16,11 @@ export const batchNormName = (weights: string): string => `${weights}_bn`;
 type Weighted = Extract<LayerSpec, { weights: string }>;
 
 /** The layer's linear part; with batchNorm it has no bias (the normalisation's offset replaces it) and no activation yet. */
-function linearLayer(spec: Weighted, seed: number, inputShape: { inputShape?: number[] }): tf.layers.Layer {
+function linearLayer(
+  spec: Weighted,
+  seed: number,
+  inputShape: { inputShape?: number[] },
+): tf.layers.Layer {
   const common = {
     ...inputShape,
     name: spec.weights,
@@ -26,17 +30,41 @@ function linearLayer(spec: Weighted, seed: number, inputShape: { inputShape?: nu
     biasInitializer: 'zeros',
   } as const;
   if (spec.type === 'dense') return tf.layers.dense({ ...common, units: spec.units });
-  if (spec.batchNorm) return new LinearConv2D({ ...inputShape, name: spec.weights, filters: spec.filters, kernelSize: spec.kernelSize, padding: spec.padding, seed });
-  return tf.layers.conv2d({ ...common, filters: spec.filters, kernelSize: spec.kernelSize, padding: spec.padding });
+  if (spec.batchNorm)
+    return new LinearConv2D({
+      ...inputShape,
+      name: spec.weights,
+      filters: spec.filters,
+      kernelSize: spec.kernelSize,
+      padding: spec.padding,
+      seed,
+    });
+  return tf.layers.conv2d({
+    ...common,
+    filters: spec.filters,
+    kernelSize: spec.kernelSize,
+    padding: spec.padding,
+  });
 }
 
 /** The tfjs-layers layers for one spec. */
-function layersFor(spec: LayerSpec, seed: number, inputShape: { inputShape?: number[] }): tf.layers.Layer[] {
+function layersFor(
+  spec: LayerSpec,
+  seed: number,
+  inputShape: { inputShape?: number[] },
+): tf.layers.Layer[] {
   switch (spec.type) {
     case 'flatten':
       return [tf.layers.flatten(inputShape)];
     case 'maxPool2d':
-      return [tf.layers.maxPooling2d({ ...inputShape, poolSize: spec.poolSize, strides: spec.poolSize, padding: spec.padding })];
+      return [
+        tf.layers.maxPooling2d({
+          ...inputShape,
+          poolSize: spec.poolSize,
+          strides: spec.poolSize,
+          padding: spec.padding,
+        }),
+      ];
     case 'dropout':
       // No seed: a seeded dropout layer draws the same mask at every step. The unseeded one draws
       // from Math.random, which the build seeds, so training stays reproducible.
@@ -47,8 +75,14 @@ function layersFor(spec: LayerSpec, seed: number, inputShape: { inputShape?: num
       if (!spec.batchNorm) return [linear];
       // relu runs inside the normalisation's passes over memory; other activations after it.
       const relu = spec.activation === 'relu';
-      const norm = new ChannelBatchNorm({ name: batchNormName(spec.weights), epsilon: BATCH_NORM_EPSILON, relu });
-      return relu || spec.activation === 'linear' ? [linear, norm] : [linear, norm, tf.layers.activation({ activation: spec.activation })];
+      const norm = new ChannelBatchNorm({
+        name: batchNormName(spec.weights),
+        epsilon: BATCH_NORM_EPSILON,
+        relu,
+      });
+      return relu || spec.activation === 'linear'
+        ? [linear, norm]
+        : [linear, norm, tf.layers.activation({ activation: spec.activation })];
     }
   }
 }
@@ -69,11 +103,16 @@ export function buildTrainableModel(architecture: Architecture, seed: number): t
  * Every weight of the model (trainable or not) as float32 arrays, keyed `${layer}/${weight}`
  * (e.g. `dense1/kernel`, `conv2_bn/moving_mean`), in layer order.
  */
-export function readWeights(model: tf.LayersModel): Map<string, { shape: number[]; values: Float32Array }> {
+export function readWeights(
+  model: tf.LayersModel,
+): Map<string, { shape: number[]; values: Float32Array }> {
   const weights = new Map<string, { shape: number[]; values: Float32Array }>();
   for (const layer of model.layers) {
     layer.getWeights().forEach((tensor, i) => {
-      weights.set(layer.weights[i]!.originalName, { shape: tensor.shape, values: tensor.dataSync() as Float32Array });
+      weights.set(layer.weights[i]!.originalName, {
+        shape: tensor.shape,
+        values: tensor.dataSync() as Float32Array,
+      });
     });
   }
   return weights;

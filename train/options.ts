@@ -14,7 +14,8 @@ import { ARCH_NAMES, PRESETS, type ArchName, type Preset } from './presets.ts';
 /** A usage error: printed with the help hint, exit code 2. */
 export class UsageError extends Error {}
 
-type NumericSetting = 'epochs' | 'batchSize' | 'learningRate' | 'learningRateDecay' | 'validationSize' | 'seed';
+type NumericSetting =
+  'epochs' | 'batchSize' | 'learningRate' | 'learningRateDecay' | 'validationSize' | 'seed';
 
 interface NumericOption {
   setting: NumericSetting;
@@ -28,23 +29,46 @@ interface NumericOption {
 const NUMERIC_OPTIONS: Record<string, NumericOption> = {
   epochs: { setting: 'epochs', integer: true, default: 20, help: 'training epochs' },
   'batch-size': { setting: 'batchSize', integer: true, default: 64, help: 'mini-batch size' },
-  'learning-rate': { setting: 'learningRate', integer: false, default: 0.001, help: 'initial Adam learning rate' },
-  'lr-decay': { setting: 'learningRateDecay', integer: false, default: 0.9, help: 'learning-rate multiplier per epoch' },
-  'validation-size': { setting: 'validationSize', integer: true, default: 5000, help: 'training images held out for model selection' },
-  seed: { setting: 'seed', integer: true, default: 42, help: 'seed for initialisation, split and shuffling' },
+  'learning-rate': {
+    setting: 'learningRate',
+    integer: false,
+    default: 0.001,
+    help: 'initial Adam learning rate',
+  },
+  'lr-decay': {
+    setting: 'learningRateDecay',
+    integer: false,
+    default: 0.9,
+    help: 'learning-rate multiplier per epoch',
+  },
+  'validation-size': {
+    setting: 'validationSize',
+    integer: true,
+    default: 5000,
+    help: 'training images held out for model selection',
+  },
+  seed: {
+    setting: 'seed',
+    integer: true,
+    default: 42,
+    help: 'seed for initialisation, split and shuffling',
+  },
 };
 
 const DEFAULT_ARCH: ArchName = 'mlp';
 const DEFAULT_BACKEND: TrainingBackend = 'wasm';
 /** mulberry32 keeps 32 bits of the seed (train/random.ts): a larger one would alias a smaller one. */
 const MAX_SEED = 2 ** 32 - 1;
-const countOf = (split: 'train' | 'test'): number => DATA_FILES.find((file) => file.split === split)!.count;
+const countOf = (split: 'train' | 'test'): number =>
+  DATA_FILES.find((file) => file.split === split)!.count;
 const TRAINING_IMAGES = countOf('train');
 
 /** Options read as text and checked here, and the two flags. */
 const PARSER_OPTIONS = {
   arch: { type: 'string' },
-  ...Object.fromEntries(Object.keys(NUMERIC_OPTIONS).map((name) => [name, { type: 'string' }] as const)),
+  ...Object.fromEntries(
+    Object.keys(NUMERIC_OPTIONS).map((name) => [name, { type: 'string' }] as const),
+  ),
   backend: { type: 'string' },
   out: { type: 'string' },
   data: { type: 'string' },
@@ -58,13 +82,18 @@ const formatCount = (value: number): string => value.toLocaleString('en-US');
 function positive(name: string, text: string, integer: boolean): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
+    throw new UsageError(
+      `--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`,
+    );
   }
   return value;
 }
 
 function atMost(name: string, value: number, limit: number, why: string): void {
-  if (value > limit) throw new UsageError(`--${name} must be from 1 to ${formatCount(limit)} (${why}), got ${value}`);
+  if (value > limit)
+    throw new UsageError(
+      `--${name} must be from 1 to ${formatCount(limit)} (${why}), got ${value}`,
+    );
 }
 
 /**
@@ -72,7 +101,12 @@ function atMost(name: string, value: number, limit: number, why: string): void {
  * least one batch for training (an empty split used to crash deep inside the wasm backend).
  */
 function checkAgainstData(config: TrainingConfig): void {
-  atMost('batch-size', config.batchSize, TRAINING_IMAGES - 1, `the ${formatCount(TRAINING_IMAGES)} training images less at least one for validation`);
+  atMost(
+    'batch-size',
+    config.batchSize,
+    TRAINING_IMAGES - 1,
+    `the ${formatCount(TRAINING_IMAGES)} training images less at least one for validation`,
+  );
   atMost(
     'validation-size',
     config.validationSize,
@@ -83,7 +117,8 @@ function checkAgainstData(config: TrainingConfig): void {
 }
 
 function oneOf<T extends string>(name: string, text: string, allowed: readonly T[]): T {
-  if (!allowed.includes(text as T)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${text}"`);
+  if (!allowed.includes(text as T))
+    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${text}"`);
   return text as T;
 }
 
@@ -97,10 +132,21 @@ export function parseOptions(argv: string[]) {
   for (const [name, option] of Object.entries(NUMERIC_OPTIONS)) {
     // Every numeric option is declared as a string above; parseArgs' types only lose its name.
     const given = (values as Record<string, unknown>)[name] as string | undefined;
-    config[option.setting] = given === undefined ? (preset.training[option.setting] ?? option.default) : positive(name, given, option.integer);
+    config[option.setting] =
+      given === undefined
+        ? (preset.training[option.setting] ?? option.default)
+        : positive(name, given, option.integer);
   }
   checkAgainstData(config);
-  return { help: values.help, force: values.force, data: values.data, out: values.out ?? preset.out, preset, config, backend };
+  return {
+    help: values.help,
+    force: values.force,
+    data: values.data,
+    out: values.out ?? preset.out,
+    preset,
+    config,
+    backend,
+  };
 }
 
 /** "(default 20; cnn: 14)": the default, and each preset that sets its own. */
@@ -117,7 +163,9 @@ const indent = ' '.repeat(24);
 
 /** The training settings a preset adds beyond the command line's options, e.g. the CNN's schedule. */
 function presetExtras(preset: Preset): string[] {
-  const settings = new Set(Object.values(NUMERIC_OPTIONS).map((option) => option.setting as string));
+  const settings = new Set(
+    Object.values(NUMERIC_OPTIONS).map((option) => option.setting as string),
+  );
   return Object.entries(preset.training)
     .filter(([setting]) => !settings.has(setting))
     .map(([setting, value]) => `${setting} ${JSON.stringify(value)}`);
@@ -145,9 +193,15 @@ export function helpText(): string {
     line('--arch NAME', `the network, one of ${ARCH_NAMES.join(', ')} (default ${DEFAULT_ARCH}):`),
     ...archLines,
     ...Object.entries(NUMERIC_OPTIONS).map(([name, option]) =>
-      line(`--${name} ${option.integer ? 'N' : 'X'}`, `${option.help} ${defaults(option.default, (preset) => preset.training[option.setting])}`),
+      line(
+        `--${name} ${option.integer ? 'N' : 'X'}`,
+        `${option.help} ${defaults(option.default, (preset) => preset.training[option.setting])}`,
+      ),
     ),
-    line('--backend NAME', `tfjs backend, one of ${TRAINING_BACKENDS.join(', ')} (default ${DEFAULT_BACKEND}, the faster here)`),
+    line(
+      '--backend NAME',
+      `tfjs backend, one of ${TRAINING_BACKENDS.join(', ')} (default ${DEFAULT_BACKEND}, the faster here)`,
+    ),
     line('--out PATH', `asset path ${defaults(PRESETS[DEFAULT_ARCH].out, (preset) => preset.out)}`),
     line('--data DIR', 'directory with the four Fashion-MNIST IDX files (.gz or plain);'),
     `${indent}default: $FASHION_MNIST_DIR, ./${LOCAL_DATA_DIR}, ${SYSTEM_DATA_DIR},`,

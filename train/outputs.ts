@@ -14,7 +14,11 @@ export function cardPaths(outPath: string): { json: string; markdown: string } {
 }
 
 /** Writes the asset `bytes` to `outPath`, its card beside it, and the directory's manifest. */
-export async function writeBuildOutputs(outPath: string, bytes: Uint8Array, card: ModelCard): Promise<void> {
+export async function writeBuildOutputs(
+  outPath: string,
+  bytes: Uint8Array,
+  card: ModelCard,
+): Promise<void> {
   const paths = cardPaths(outPath);
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, bytes);

@@ -24,7 +24,13 @@ export interface Preset {
 
 /** The seed MLP (the Worker's default model) and the small convnet. */
 export const PRESETS: Record<ArchName, Preset> = {
-  mlp: { name: 'fashion-mnist', summary: 'Flatten(28x28) -> Dense(128, relu) -> Dense(10, softmax), served by default', architecture: seedMlp(), out: 'models/fashion-mnist-mlp.bin', training: {} },
+  mlp: {
+    name: 'fashion-mnist',
+    summary: 'Flatten(28x28) -> Dense(128, relu) -> Dense(10, softmax), served by default',
+    architecture: seedMlp(),
+    out: 'models/fashion-mnist-mlp.bin',
+    training: {},
+  },
   cnn: {
     name: 'fashion-mnist-cnn',
     summary: 'the small convnet; its training kernels need g++ and OpenBLAS',
@@ -32,6 +38,13 @@ export const PRESETS: Record<ArchName, Preset> = {
     out: 'models/fashion-mnist-cnn.bin',
     // Shifts of 1 px, no flips: Fashion-MNIST's shoes all point left, and with shifts of 2 px plus
     // flips a smaller model trained to 0.7 pp less in the same 14 epochs. Label smoothing 0.1.
-    training: { epochs: 14, batchSize: 128, learningRate: 0.002, schedule: 'cosine', augmentation: { maxShift: 1, flip: false }, labelSmoothing: 0.1 },
+    training: {
+      epochs: 14,
+      batchSize: 128,
+      learningRate: 0.002,
+      schedule: 'cosine',
+      augmentation: { maxShift: 1, flip: false },
+      labelSmoothing: 0.1,
+    },
   },
 };

@@ -16,8 +16,16 @@ export interface Quantized {
 }
 
 /** Quantizes `weights` and evaluates both forms as a model described by `description` on `test`. */
-export function quantizeAndEvaluate(description: ModelDescription, weights: FloatWeights, test: ImageSet): Quantized {
-  const inMemory = (tensors: Map<string, StoredTensor>) => ({ ...description, tensors, sha256: '' });
+export function quantizeAndEvaluate(
+  description: ModelDescription,
+  weights: FloatWeights,
+  test: ImageSet,
+): Quantized {
+  const inMemory = (tensors: Map<string, StoredTensor>) => ({
+    ...description,
+    tensors,
+    sha256: '',
+  });
   const floatEval = evaluateAsset(inMemory(floatTensors(weights)), test);
   const tensors = quantizedTensors(weights);
   const int8Eval = evaluateAsset(inMemory(tensors), test);

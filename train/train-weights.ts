@@ -8,7 +8,12 @@ import { useBackend, type TrainingBackend } from './backend.ts';
 import type { ImageSet } from './data/index.ts';
 import { foldBatchNorm, type FloatWeights } from './export.ts';
 import { registerNativeKernels } from './kernel-overrides/index.ts';
-import { trainModel, type TrainingConfig, type TrainingObserver, type TrainingResult } from './loop.ts';
+import {
+  trainModel,
+  type TrainingConfig,
+  type TrainingObserver,
+  type TrainingResult,
+} from './loop.ts';
 import { buildTrainableModel, readWeights } from './model.ts';
 import { seedMathRandom } from './random.ts';
 
@@ -38,7 +43,9 @@ export async function trainWeights(run: TrainingRun, train: ImageSet): Promise<T
   seedMathRandom(config.seed);
   await useBackend(backend);
   if (backend === 'wasm' && architecture.kind === 'cnn') registerNativeKernels();
-  run.log(`Training ${run.name} (${architecture.kind}) on the tfjs ${backend} backend: ${config.epochs} epochs, batch ${config.batchSize}, seed ${config.seed}`);
+  run.log(
+    `Training ${run.name} (${architecture.kind}) on the tfjs ${backend} backend: ${config.epochs} epochs, batch ${config.batchSize}, seed ${config.seed}`,
+  );
   const model = buildTrainableModel(architecture, config.seed);
   const started = performance.now();
   const cpuBefore = process.cpuUsage();

@@ -31,7 +31,9 @@ app.notFound((c) => problemResponse(noRoute(c.req.method, c.req.path), isProtoco
 
 app.onError((error, c) => {
   const errorMember = isProtocolPath(c.req.path);
-  return error instanceof Problem ? problemResponse(error, errorMember) : internalError(error, errorMember);
+  return error instanceof Problem
+    ? problemResponse(error, errorMember)
+    : internalError(error, errorMember);
 });
 
 /** The routed application; worker/index.ts wraps its `fetch` in the envelope. */

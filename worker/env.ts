@@ -83,9 +83,21 @@ export function limitsOf(env: Env): Limits {
   return {
     maxBodyBytes: positiveInteger('MAX_BODY_BYTES', env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
     bodyStallMs: positiveInteger('BODY_STALL_MS', env.BODY_STALL_MS, DEFAULT_BODY_STALL_MS),
-    maxImagePixels: positiveInteger('MAX_IMAGE_PIXELS', env.MAX_IMAGE_PIXELS, DEFAULT_MAX_IMAGE_PIXELS),
-    maxSourcePixels: positiveInteger('MAX_SOURCE_PIXELS', env.MAX_SOURCE_PIXELS, DEFAULT_MAX_SOURCE_PIXELS),
-    imagesBindingMinPixels: positiveInteger('IMAGES_BINDING_MIN_PIXELS', env.IMAGES_BINDING_MIN_PIXELS, DEFAULT_IMAGES_BINDING_MIN_PIXELS),
+    maxImagePixels: positiveInteger(
+      'MAX_IMAGE_PIXELS',
+      env.MAX_IMAGE_PIXELS,
+      DEFAULT_MAX_IMAGE_PIXELS,
+    ),
+    maxSourcePixels: positiveInteger(
+      'MAX_SOURCE_PIXELS',
+      env.MAX_SOURCE_PIXELS,
+      DEFAULT_MAX_SOURCE_PIXELS,
+    ),
+    imagesBindingMinPixels: positiveInteger(
+      'IMAGES_BINDING_MIN_PIXELS',
+      env.IMAGES_BINDING_MIN_PIXELS,
+      DEFAULT_IMAGES_BINDING_MIN_PIXELS,
+    ),
   };
 }
 
@@ -95,6 +107,8 @@ export function limitsOf(env: Env): Limits {
  */
 export function allowedOriginsOf(env: Env): '*' | string[] {
   if (env.ALLOWED_ORIGINS === undefined) return '*';
-  const origins = env.ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean);
+  const origins = env.ALLOWED_ORIGINS.split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
   return origins.includes('*') ? '*' : origins;
 }

@@ -29,7 +29,10 @@ function weightsOf(asset: ModelAsset, name: string, scale: number): Float32Array
 export function createConvNetwork(asset: ModelAsset): Network {
   const backend = tf.getBackend();
   const missing = KERNELS.filter((kernel) => !tf.getKernel(kernel, backend));
-  if (missing.length) throw new Error(`model ${asset.name} needs the ${missing.join(', ')} kernel(s), which the tfjs ${backend} backend lacks`);
+  if (missing.length)
+    throw new Error(
+      `model ${asset.name} needs the ${missing.join(', ')} kernel(s), which the tfjs ${backend} backend lacks`,
+    );
   const resident: tf.Tensor[] = [];
   const upload = <T extends tf.Tensor>(tensor: T): T => (resident.push(tensor), tensor);
   let inputScale = 1 / 255;
@@ -44,9 +47,14 @@ export function createConvNetwork(asset: ModelAsset): Network {
         return [(x) => tf.maxPool(x as tf.Tensor4D, spec.poolSize, spec.poolSize, spec.padding)];
       case 'conv2d':
       case 'dense': {
-        if (spec.batchNorm) throw new Error(`model ${asset.name}: layer ${spec.weights} still has batch normalisation; export folds it`);
+        if (spec.batchNorm)
+          throw new Error(
+            `model ${asset.name}: layer ${spec.weights} still has batch normalisation; export folds it`,
+          );
         const shape = asset.tensors.get(`${spec.weights}/kernel`)?.shape ?? [];
-        const kernel = upload(tf.tensor(weightsOf(asset, `${spec.weights}/kernel`, inputScale), shape, 'float32'));
+        const kernel = upload(
+          tf.tensor(weightsOf(asset, `${spec.weights}/kernel`, inputScale), shape, 'float32'),
+        );
         const bias = upload(tf.tensor1d(weightsOf(asset, `${spec.weights}/bias`, 1), 'float32'));
         inputScale = 1;
         classes = bias.shape[0];
@@ -54,8 +62,22 @@ export function createConvNetwork(asset: ModelAsset): Network {
         const softmax = spec.activation === 'softmax';
         const linear: Step =
           spec.type === 'conv2d'
-            ? (x) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: kernel as tf.Tensor4D, strides: 1, pad: spec.padding, bias, activation })
-            : (x) => tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel as tf.Tensor2D, bias, activation });
+            ? (x) =>
+                tf.fused.conv2d({
+                  x: x as tf.Tensor4D,
+                  filter: kernel as tf.Tensor4D,
+                  strides: 1,
+                  pad: spec.padding,
+                  bias,
+                  activation,
+                })
+            : (x) =>
+                tf.fused.matMul({
+                  a: x as tf.Tensor2D,
+                  b: kernel as tf.Tensor2D,
+                  bias,
+                  activation,
+                });
         return softmax ? [linear, (x) => tf.softmax(x)] : [linear];
       }
     }

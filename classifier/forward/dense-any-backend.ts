@@ -12,7 +12,11 @@ import { expectPixels, type Network } from './network.ts';
 /** A kernel of one backend, called directly: no op-level checks, reshapes, tape or engine tracking. */
 type BoundKernel = (inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) => tf.TensorInfo;
 
-function bindKernel(kernelName: string, backendName: string, backend: tf.KernelBackend): BoundKernel {
+function bindKernel(
+  kernelName: string,
+  backendName: string,
+  backend: tf.KernelBackend,
+): BoundKernel {
   const config = tf.getKernel(kernelName, backendName);
   if (!config) throw new Error(`the tfjs ${backendName} backend has no ${kernelName} kernel`);
   return (inputs, attrs) => config.kernelFunc({ inputs, attrs, backend }) as tf.TensorInfo;
@@ -32,7 +36,12 @@ export function createKernelNetwork(asset: ModelAsset): Network {
   const softmax = bindKernel(tf.Softmax, backendName, backend);
   const layers = uploadDenseLayers(asset).map((layer) => ({
     ...layer,
-    attrs: { transposeA: false, transposeB: false, activation: layer.activation === 'relu' ? 'relu' : 'linear', leakyreluAlpha: 0 },
+    attrs: {
+      transposeA: false,
+      transposeB: false,
+      activation: layer.activation === 'relu' ? 'relu' : 'linear',
+      leakyreluAlpha: 0,
+    },
   }));
 
   return {
@@ -41,12 +50,15 @@ export function createKernelNetwork(asset: ModelAsset): Network {
       expectPixels(pixels, count);
       const shape = [1, count, PIXELS_PER_IMAGE];
       // Everything this call allocates on the backend, freed below even if a kernel throws.
-      const produced: tf.TensorInfo[] = [{ dataId: backend.write(pixels, shape, 'float32'), shape, dtype: 'float32' }];
+      const produced: tf.TensorInfo[] = [
+        { dataId: backend.write(pixels, shape, 'float32'), shape, dtype: 'float32' },
+      ];
       const last = (): tf.TensorInfo => produced[produced.length - 1]!;
       try {
         for (const layer of layers) {
           produced.push(fusedMatMul({ a: last(), b: layer.kernel, bias: layer.bias }, layer.attrs));
-          if (layer.activation === 'softmax') produced.push(softmax({ logits: last() }, { dim: 2 }));
+          if (layer.activation === 'softmax')
+            produced.push(softmax({ logits: last() }, { dim: 2 }));
         }
         // readSync copies out of the backend: the result must outlive the freed output.
         return backend.readSync(last().dataId) as Float32Array;

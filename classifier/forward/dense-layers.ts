@@ -74,7 +74,12 @@ export function uploadDenseLayers(asset: ModelAsset): ResidentDenseLayer[] {
   return denseLayers(asset).map(({ inputs, units, kernel, columnScales, bias, activation }) => ({
     inputs,
     units,
-    kernel: tf.tidy(() => tf.mul(tf.tensor3d(kernel, [1, inputs, units], 'float32'), tf.tensor1d(columnScales, 'float32'))),
+    kernel: tf.tidy(() =>
+      tf.mul(
+        tf.tensor3d(kernel, [1, inputs, units], 'float32'),
+        tf.tensor1d(columnScales, 'float32'),
+      ),
+    ),
     bias: tf.tensor1d(bias, 'float32'),
     activation,
   }));

@@ -13,14 +13,42 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CppDType, FusableActivation } from '@tensorflow/tfjs-backend-wasm/dist/kernels/types.js';
 import { PIXELS_PER_IMAGE } from '../architecture.ts';
-import { denseLayers, disposeDenseLayers, type DenseLayer, type ResidentDenseLayer } from './dense-layers.ts';
+import {
+  denseLayers,
+  disposeDenseLayers,
+  type DenseLayer,
+  type ResidentDenseLayer,
+} from './dense-layers.ts';
 import type { ModelAsset } from '../asset-format.ts';
 import { expectPixels, type Network } from './network.ts';
 
 /** tfjs' C entry points (tfjs-backend-wasm/src/cc/kernels), as the instance exports them. */
 interface Exports {
-  Multiply(aId: number, aShape: number, aRank: number, bId: number, bShape: number, bRank: number, dtype: number, outId: number): void;
-  _FusedMatMul(aId: number, aShape: number, aRank: number, bId: number, bShape: number, bRank: number, transposeA: number, transposeB: number, activation: number, biasId: number, preluId: number, leakyreluAlpha: number, outId: number): void;
+  Multiply(
+    aId: number,
+    aShape: number,
+    aRank: number,
+    bId: number,
+    bShape: number,
+    bRank: number,
+    dtype: number,
+    outId: number,
+  ): void;
+  _FusedMatMul(
+    aId: number,
+    aShape: number,
+    aRank: number,
+    bId: number,
+    bShape: number,
+    bRank: number,
+    transposeA: number,
+    transposeB: number,
+    activation: number,
+    biasId: number,
+    preluId: number,
+    leakyreluAlpha: number,
+    outId: number,
+  ): void;
   Softmax(xId: number, outId: number, channels: number, batch: number): void;
 }
 
@@ -47,7 +75,11 @@ interface WasmBackend {
 /** Whether `backend` is tfjs' wasm backend with the exports this path calls. */
 export function isWasmBackend(backend: tf.KernelBackend): boolean {
   const exports = (backend as unknown as Partial<WasmBackend>).wasm?.asm;
-  return typeof exports?._FusedMatMul === 'function' && typeof exports.Softmax === 'function' && typeof exports.Multiply === 'function';
+  return (
+    typeof exports?._FusedMatMul === 'function' &&
+    typeof exports.Softmax === 'function' &&
+    typeof exports.Multiply === 'function'
+  );
 }
 
 /** A float32 buffer registered with the backend: its tfjs tensor id and its index into HEAPF32. */
@@ -58,7 +90,8 @@ interface HeapBuffer {
 }
 
 /** The id under which the backend's C++ side knows `dataId`'s buffer. */
-const tensorId = (backend: WasmBackend, dataId: tf.DataId): number => backend.dataIdMap.get(dataId)!.id;
+const tensorId = (backend: WasmBackend, dataId: tf.DataId): number =>
+  backend.dataIdMap.get(dataId)!.id;
 
 /**
  * Shapes are passed by address: per layer a block of SHAPE_INTS int32s, the input's
@@ -89,11 +122,29 @@ function uploadLayer(backend: WasmBackend, layer: DenseLayer, shape: number): Re
   const quantized = backend.write(layer.kernel, kernelShape, 'float32');
   const scales = backend.write(layer.columnScales, [units], 'float32');
   const kernel = backend.write(null, kernelShape, 'float32');
-  backend.wasm.asm.Multiply!(tensorId(backend, quantized), shape + KERNEL_SHAPE, 3, tensorId(backend, scales), shape + SCALES_SHAPE, 1, CppDType.float32, tensorId(backend, kernel));
+  backend.wasm.asm.Multiply!(
+    tensorId(backend, quantized),
+    shape + KERNEL_SHAPE,
+    3,
+    tensorId(backend, scales),
+    shape + SCALES_SHAPE,
+    1,
+    CppDType.float32,
+    tensorId(backend, kernel),
+  );
   backend.disposeData(quantized);
   backend.disposeData(scales);
-  const resident = (dataId: tf.DataId, dims: number[]): tf.Tensor => tf.engine().makeTensorFromDataId(dataId, dims, 'float32', backend as unknown as tf.KernelBackend);
-  return { inputs, units, activation, kernel: resident(kernel, kernelShape) as tf.Tensor3D, bias: resident(backend.write(layer.bias, [units], 'float32'), [units]) as tf.Tensor1D };
+  const resident = (dataId: tf.DataId, dims: number[]): tf.Tensor =>
+    tf
+      .engine()
+      .makeTensorFromDataId(dataId, dims, 'float32', backend as unknown as tf.KernelBackend);
+  return {
+    inputs,
+    units,
+    activation,
+    kernel: resident(kernel, kernelShape) as tf.Tensor3D,
+    bias: resident(backend.write(layer.bias, [units], 'float32'), [units]) as tf.Tensor1D,
+  };
 }
 
 /**
@@ -102,7 +153,8 @@ function uploadLayer(backend: WasmBackend, layer: DenseLayer, shape: number): Re
  */
 export function createWasmNetwork(asset: ModelAsset): Network {
   const backend = tf.backend();
-  if (!isWasmBackend(backend)) throw new Error(`createWasmNetwork needs tfjs' wasm backend, not ${tf.getBackend()}`);
+  if (!isWasmBackend(backend))
+    throw new Error(`createWasmNetwork needs tfjs' wasm backend, not ${tf.getBackend()}`);
   const wasmBackend = backend as unknown as WasmBackend;
   const module = wasmBackend.wasm;
   const exports = module.asm as Exports;
@@ -110,7 +162,9 @@ export function createWasmNetwork(asset: ModelAsset): Network {
   const shapes = module._malloc(4 * SHAPE_INTS * dense.length);
   /** Address of layer i's block of shapes. */
   const shapeBlock = (i: number): number => shapes + 4 * SHAPE_INTS * i;
-  dense.forEach((layer, i) => module.HEAP32.set([1, 0, layer.inputs, 1, layer.inputs, layer.units], shapeBlock(i) >>> 2));
+  dense.forEach((layer, i) =>
+    module.HEAP32.set([1, 0, layer.inputs, 1, layer.inputs, layer.units], shapeBlock(i) >>> 2),
+  );
   const layers = dense.map((layer, i) => uploadLayer(wasmBackend, layer, shapeBlock(i)));
   const classes = layers[layers.length - 1]?.units ?? 0;
   // Everything a prediction passes to the exports per layer, worked out once here.
@@ -124,7 +178,12 @@ export function createWasmNetwork(asset: ModelAsset): Network {
   }));
   // Widths of the buffers a prediction passes through: pixels, then each layer's output, then the
   // softmax output after a softmax layer (the export does not work in place).
-  const widths = [PIXELS_PER_IMAGE, ...layers.flatMap((layer) => (layer.activation === 'softmax' ? [layer.units, layer.units] : [layer.units]))];
+  const widths = [
+    PIXELS_PER_IMAGE,
+    ...layers.flatMap((layer) =>
+      layer.activation === 'softmax' ? [layer.units, layer.units] : [layer.units],
+    ),
+  ];
 
   const allocate = (count: number): HeapBuffer[] =>
     widths.map((width) => {
@@ -140,7 +199,21 @@ export function createWasmNetwork(asset: ModelAsset): Network {
   const forward = (count: number, io: HeapBuffer[]): void => {
     let at = 0;
     for (const { shape, kernel, bias, activation, softmax, units } of calls) {
-      exports._FusedMatMul(io[at]!.id, shape, 3, kernel, shape + KERNEL_SHAPE, 3, 0, 0, activation, bias, 0, 0, io[at + 1]!.id);
+      exports._FusedMatMul(
+        io[at]!.id,
+        shape,
+        3,
+        kernel,
+        shape + KERNEL_SHAPE,
+        3,
+        0,
+        0,
+        activation,
+        bias,
+        0,
+        0,
+        io[at + 1]!.id,
+      );
       at++;
       if (softmax) exports.Softmax(io[at]!.id, io[++at]!.id, units, count);
     }

@@ -29,9 +29,15 @@ const CHROMIUM_ARGS = [
 
 /** Starts headless Chromium; fails with the fix when it is not installed. */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does)`);
   // A generous timeout: the machine is shared, and a cold start under load can take a while.
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 120_000 });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    timeout: 120_000,
+  });
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -51,7 +57,9 @@ export interface StaticSite {
 /** Serves the files under `root` (GET only, `/` -> index.html) on a free 127.0.0.1 port. */
 export async function serveDirectory(root: string): Promise<StaticSite> {
   const server = createServer(async (request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/\/$/, '/index.html');
+    const path = normalize(
+      decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname),
+    ).replace(/\/$/, '/index.html');
     const file = join(root, path);
     if (request.method !== 'GET' || !file.startsWith(root + sep)) {
       response.writeHead(request.method === 'GET' ? 403 : 405).end();
@@ -59,7 +67,11 @@ export async function serveDirectory(root: string): Promise<StaticSite> {
     }
     try {
       const body = await readFile(file);
-      response.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+      response
+        .writeHead(200, {
+          'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+        })
+        .end(body);
     } catch {
       response.writeHead(404).end();
     }

@@ -29,7 +29,12 @@ export async function recordNetwork(page: Page): Promise<NetworkRecorder> {
   const cdp = await page.context().newCDPSession(page);
   const byId = new Map<string, NetworkLog>();
   cdp.on('Network.requestWillBeSent', ({ requestId, request }) =>
-    byId.set(requestId, { requestId, method: request.method, url: request.url, contentType: request.headers['Content-Type'] }),
+    byId.set(requestId, {
+      requestId,
+      method: request.method,
+      url: request.url,
+      contentType: request.headers['Content-Type'],
+    }),
   );
   cdp.on('Network.responseReceived', ({ requestId, response, timestamp }) => {
     const entry = byId.get(requestId);
@@ -43,14 +48,19 @@ export async function recordNetwork(page: Page): Promise<NetworkRecorder> {
   return {
     calls: (url) => [...byId.values()].filter((entry) => entry.url === url),
     body: async ({ requestId }) => {
-      const { postData, base64Encoded } = await cdp.send('Network.getRequestPostData', { requestId });
+      const { postData, base64Encoded } = await cdp.send('Network.getRequestPostData', {
+        requestId,
+      });
       return Buffer.from(postData, base64Encoded ? 'base64' : 'utf8');
     },
   };
 }
 
 /** The one POST a page made to `url`, and its body. */
-export async function onlyPost(network: NetworkRecorder, url: string): Promise<{ contentType?: string; body: Buffer }> {
+export async function onlyPost(
+  network: NetworkRecorder,
+  url: string,
+): Promise<{ contentType?: string; body: Buffer }> {
   const posts = network.calls(url).filter((call) => call.method === 'POST');
   expect(posts).toHaveLength(1);
   return { contentType: posts[0]!.contentType, body: await network.body(posts[0]!) };
@@ -59,5 +69,8 @@ export async function onlyPost(network: NetworkRecorder, url: string): Promise<{
 /** The preflight and the POST of one cross-origin call, found by method: the log order varies. */
 export function preflightAndPost(calls: NetworkLog[]): { preflight: NetworkLog; post: NetworkLog } {
   expect(calls.map((entry) => entry.method).sort()).toEqual(['OPTIONS', 'POST']);
-  return { preflight: calls.find((entry) => entry.method === 'OPTIONS')!, post: calls.find((entry) => entry.method === 'POST')! };
+  return {
+    preflight: calls.find((entry) => entry.method === 'OPTIONS')!,
+    post: calls.find((entry) => entry.method === 'POST')!,
+  };
 }

@@ -30,10 +30,15 @@ export async function garmentPhoto(pixels: Uint8Array): Promise<Buffer> {
  * The garment photo as a phone held sideways stores it: pixels turned a quarter counter-clockwise
  * (3024x4032 stored), with EXIF orientation 6 ("rotate 90 clockwise to display") to put it upright.
  */
-export async function sidewaysPhoto(pixels: Uint8Array): Promise<{ withExif: Buffer; withoutExif: Buffer }> {
+export async function sidewaysPhoto(
+  pixels: Uint8Array,
+): Promise<{ withExif: Buffer; withoutExif: Buffer }> {
   // sharp rotates before it resizes whatever the call order, so the upright frame is made first.
   const { data, info } = await uprightPhoto(pixels).raw().toBuffer({ resolveWithObject: true });
-  const stored = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).rotate(-90);
+  const stored = () =>
+    sharp(data, {
+      raw: { width: info.width, height: info.height, channels: info.channels },
+    }).rotate(-90);
   return {
     withExif: await stored().withMetadata({ orientation: 6 }).jpeg({ quality: 90 }).toBuffer(),
     withoutExif: await stored().jpeg({ quality: 90 }).toBuffer(),

@@ -63,7 +63,8 @@ export function craftJpeg(options: CraftOptions): Uint8Array {
   const hMax = Math.max(...sampling.map(([h]) => h));
   const vMax = Math.max(...sampling.map(([, v]) => v));
   const grid = sampling.map(([h, v]) => ({
-    h, v,
+    h,
+    v,
     wide: Math.ceil(Math.ceil((width * h) / hMax) / 8),
     high: Math.ceil(Math.ceil((height * v) / vMax) / 8),
   }));
@@ -73,9 +74,29 @@ export function craftJpeg(options: CraftOptions): Uint8Array {
   const out: number[] = [0xff, 0xd8];
   out.push(...segment(0xdb, [0, ...new Array<number>(64).fill(1)]));
   const symbols = (n: number, step: number) => Array.from({ length: n }, (_, i) => i * step);
-  out.push(...segment(0xc4, [0x00, ...DC_COUNTS, ...symbols(12, 1), 0x10, ...AC_COUNTS, ...symbols(15, 16)]));
-  out.push(...segment(progressive ? 0xc2 : 0xc0, [8, height >> 8, height & 255, width >> 8, width & 255, sampling.length, ...sampling.flatMap(([h, v], i) => [i + 1, (h << 4) | v, 0])]));
-  if (restartInterval > 0) out.push(...segment(0xdd, [restartInterval >> 8, restartInterval & 255]));
+  out.push(
+    ...segment(0xc4, [
+      0x00,
+      ...DC_COUNTS,
+      ...symbols(12, 1),
+      0x10,
+      ...AC_COUNTS,
+      ...symbols(15, 16),
+    ]),
+  );
+  out.push(
+    ...segment(progressive ? 0xc2 : 0xc0, [
+      8,
+      height >> 8,
+      height & 255,
+      width >> 8,
+      width & 255,
+      sampling.length,
+      ...sampling.flatMap(([h, v], i) => [i + 1, (h << 4) | v, 0]),
+    ]),
+  );
+  if (restartInterval > 0)
+    out.push(...segment(0xdd, [restartInterval >> 8, restartInterval & 255]));
   const ids = sampling.flatMap((_, i) => [i + 1, 0x00]);
   out.push(...segment(0xda, [sampling.length, ...ids, 0, progressive ? 0 : 63, 0]));
   const writer = new BitWriter();
@@ -103,7 +124,8 @@ export function craftJpeg(options: CraftOptions): Uint8Array {
   }
   writer.align();
   out.push(...writer.bytes);
-  for (let scan = 0; scan < (acScans ?? 0); scan++) out.push(...endOfBandScan(grid[0]!.wide * grid[0]!.high, restartInterval));
+  for (let scan = 0; scan < (acScans ?? 0); scan++)
+    out.push(...endOfBandScan(grid[0]!.wide * grid[0]!.high, restartInterval));
   out.push(0xff, 0xd9);
   return new Uint8Array(out);
 }

@@ -12,7 +12,13 @@ import { random } from '../random.ts';
 export const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 export const COLOR_CODES = { gray: 0, rgb: 2, palette: 3, 'gray-alpha': 4, rgba: 6 } as const;
 export type ColorName = keyof typeof COLOR_CODES;
-const CHANNELS: Record<ColorName, number> = { gray: 1, rgb: 3, palette: 1, 'gray-alpha': 2, rgba: 4 };
+const CHANNELS: Record<ColorName, number> = {
+  gray: 1,
+  rgb: 3,
+  palette: 1,
+  'gray-alpha': 2,
+  rgba: 4,
+};
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
   return concatAll(parts);
@@ -37,7 +43,13 @@ export function chunk(type: string, data: Uint8Array = new Uint8Array()): Uint8A
   return out;
 }
 
-export function ihdr(width: number, height: number, color: ColorName, depth: number, interlaced = false): Uint8Array {
+export function ihdr(
+  width: number,
+  height: number,
+  color: ColorName,
+  depth: number,
+  interlaced = false,
+): Uint8Array {
   const data = new Uint8Array(13);
   const view = new DataView(data.buffer);
   view.setUint32(0, width);
@@ -45,7 +57,6 @@ export function ihdr(width: number, height: number, color: ColorName, depth: num
   data.set([depth, COLOR_CODES[color], 0, 0, interlaced ? 1 : 0], 8);
   return chunk('IHDR', data);
 }
-
 
 export interface RawImage {
   width: number;
@@ -57,7 +68,13 @@ export interface RawImage {
 }
 
 /** A smooth picture with noise (so every filter has something to predict) in any format. */
-export function rawImage(width: number, height: number, color: ColorName, depth: number, seed: number): RawImage {
+export function rawImage(
+  width: number,
+  height: number,
+  color: ColorName,
+  depth: number,
+  seed: number,
+): RawImage {
   const next = random(seed);
   const channels = CHANNELS[color];
   const max = color === 'palette' ? Math.min(2 ** depth, 200) - 1 : 2 ** depth - 1;
@@ -73,10 +90,22 @@ export function rawImage(width: number, height: number, color: ColorName, depth:
   return { width, height, color, depth, samples };
 }
 
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
 
 /** The filtered, uncompressed image data: row r of the whole stream uses filter type `filterOf(r)`. */
-export function filteredData(image: RawImage, interlaced: boolean, filterOf: (row: number) => number = (r) => r % 5): Uint8Array {
+export function filteredData(
+  image: RawImage,
+  interlaced: boolean,
+  filterOf: (row: number) => number = (r) => r % 5,
+): Uint8Array {
   const { width, height, depth } = image;
   const channels = CHANNELS[image.color];
   const bits = channels * depth;
@@ -92,7 +121,7 @@ export function filteredData(image: RawImage, interlaced: boolean, filterOf: (ro
       for (let i = 0, bit = 0; i < pw; i++) {
         for (let c = 0; c < channels; c++, bit += depth) {
           const v = image.samples[(y * width + x0 + i * dx) * channels + c]!;
-          if (depth === 16) (row[bit >> 3] = v >> 8), (row[(bit >> 3) + 1] = v & 0xff);
+          if (depth === 16) ((row[bit >> 3] = v >> 8), (row[(bit >> 3) + 1] = v & 0xff));
           else row[bit >> 3]! |= v << (8 - depth - (bit & 7));
         }
       }
@@ -103,7 +132,18 @@ export function filteredData(image: RawImage, interlaced: boolean, filterOf: (ro
         const b = prior[i]!;
         const c = i >= bpp ? prior[i - bpp]! : 0;
         const p = a + b - c;
-        const predictor = [0, a, b, (a + b) >> 1, Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c][filter] ?? 0;
+        const predictor =
+          [
+            0,
+            a,
+            b,
+            (a + b) >> 1,
+            Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
+              ? a
+              : Math.abs(p - b) <= Math.abs(p - c)
+                ? b
+                : c,
+          ][filter] ?? 0;
         out.push((row[i]! - predictor) & 0xff);
       }
       prior = row;
@@ -125,8 +165,16 @@ export interface EncodeOptions {
 export function encode(image: RawImage, options: EncodeOptions = {}): Uint8Array {
   const zlib = deflateSync(filteredData(image, options.interlaced ?? false, options.filterOf));
   const size = options.idatSize ?? zlib.length;
-  const idats = Array.from({ length: Math.ceil(zlib.length / size) }, (_, k) => chunk('IDAT', zlib.subarray(k * size, (k + 1) * size)));
-  return concatAll([SIGNATURE, ihdr(image.width, image.height, image.color, image.depth, options.interlaced), ...(options.before ?? []), ...idats, chunk('IEND')]);
+  const idats = Array.from({ length: Math.ceil(zlib.length / size) }, (_, k) =>
+    chunk('IDAT', zlib.subarray(k * size, (k + 1) * size)),
+  );
+  return concatAll([
+    SIGNATURE,
+    ihdr(image.width, image.height, image.color, image.depth, options.interlaced),
+    ...(options.before ?? []),
+    ...idats,
+    chunk('IEND'),
+  ]);
 }
 
 /** A palette of `entries` colours. */
@@ -156,9 +204,24 @@ export function reference(bytes: Uint8Array, k: number): GrayImage {
     for (let x = 0; x < width; x++) {
       const raw = Array.from({ length: channels }, (_, c) => sample(x, y, c));
       let rgba: number[];
-      if (png.palette) rgba = [...png.palette[raw[0]!]!.slice(0, 3), png.palette[raw[0]!]![3] ?? 255];
-      else if (channels <= 2) rgba = [to8(raw[0]!), to8(raw[0]!), to8(raw[0]!), channels === 2 ? to8(raw[1]!) : key && key[0] === raw[0] ? 0 : 255];
-      else rgba = [...raw.slice(0, 3).map(to8), channels === 4 ? to8(raw[3]!) : key && raw.every((v, c) => c > 2 || v === key[c]) ? 0 : 255];
+      if (png.palette)
+        rgba = [...png.palette[raw[0]!]!.slice(0, 3), png.palette[raw[0]!]![3] ?? 255];
+      else if (channels <= 2)
+        rgba = [
+          to8(raw[0]!),
+          to8(raw[0]!),
+          to8(raw[0]!),
+          channels === 2 ? to8(raw[1]!) : key && key[0] === raw[0] ? 0 : 255,
+        ];
+      else
+        rgba = [
+          ...raw.slice(0, 3).map(to8),
+          channels === 4
+            ? to8(raw[3]!)
+            : key && raw.every((v, c) => c > 2 || v === key[c])
+              ? 0
+              : 255,
+        ];
       const [r, g, b, a] = rgba as [number, number, number, number];
       const luma = (19595 * r + 38470 * g + 7471 * b + 32768) >> 16;
       gray[y * width + x] = a === 255 ? luma : 255 - ((((255 - luma) * a + 127) / 255) | 0);
@@ -172,11 +235,11 @@ export function reference(bytes: Uint8Array, k: number): GrayImage {
       let sum = 0;
       let n = 0;
       for (let y = by * k; y < Math.min(height, (by + 1) * k); y++) {
-        for (let x = bx * k; x < Math.min(width, (bx + 1) * k); x++, n++) sum += gray[y * width + x]!;
+        for (let x = bx * k; x < Math.min(width, (bx + 1) * k); x++, n++)
+          sum += gray[y * width + x]!;
       }
       data[by * w + bx] = Math.round(sum / n);
     }
   }
   return { width: w, height: h, data };
 }
-

@@ -8,7 +8,15 @@ import type { Condition, Rgb } from './render.ts';
 const WHITE: Rgb = [255, 255, 255];
 const BLACK: Rgb = [0, 0, 0];
 
-const plain: Condition = { name: 'white, flat light', width: 448, height: 336, background: WHITE, garment: BLACK, size: 0.7, format: 'jpeg' };
+const plain: Condition = {
+  name: 'white, flat light',
+  width: 448,
+  height: 336,
+  background: WHITE,
+  garment: BLACK,
+  size: 0.7,
+  format: 'jpeg',
+};
 
 /** Every condition the accuracy test measures, the plain one first. */
 export const CONDITIONS: readonly Condition[] = [
@@ -24,9 +32,24 @@ export const CONDITIONS: readonly Condition[] = [
   { ...plain, name: 'noise sigma 4, JPEG q70', background: [236, 236, 236], noise: 4, quality: 70 },
   { ...plain, name: 'dyed red garment (170, 30, 40)', garment: [170, 30, 40] },
   { ...plain, name: 'dyed navy garment (30, 40, 110)', garment: [30, 40, 110] },
-  { ...plain, name: 'dark garment (20) on mid grey (150)', background: [150, 150, 150], garment: [20, 20, 24] },
-  { ...plain, name: 'white garment (250) on light grey (185)', background: [185, 185, 185], garment: [250, 250, 250] },
-  { ...plain, name: 'light-on-dark: white garment on black (25)', background: [25, 25, 25], garment: [245, 245, 245] },
+  {
+    ...plain,
+    name: 'dark garment (20) on mid grey (150)',
+    background: [150, 150, 150],
+    garment: [20, 20, 24],
+  },
+  {
+    ...plain,
+    name: 'white garment (250) on light grey (185)',
+    background: [185, 185, 185],
+    garment: [250, 250, 250],
+  },
+  {
+    ...plain,
+    name: 'light-on-dark: white garment on black (25)',
+    background: [25, 25, 25],
+    garment: [245, 245, 245],
+  },
   { ...plain, name: 'garment touching the frame edge', size: 0.8, touchEdge: true },
   { ...plain, name: 'small garment (25% of the frame)', size: 0.25 },
   { ...plain, name: 'large garment (90% of the frame)', size: 0.9 },

@@ -37,7 +37,6 @@ export interface Condition {
   exifRotate?: boolean;
 }
 
-
 /** Standard normal samples (Box-Muller) from a uniform source. */
 function gaussian(next: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
@@ -60,13 +59,21 @@ function axisWeights(count: number, origin: number, scale: number): Float64Array
   const weights = new Float64Array(count * 28);
   for (let p = 0; p < count; p++) {
     const u = (p + 0.5 - origin) / scale - 0.5; // in data set pixel centres
-    for (let k = Math.max(0, Math.floor(u) - 1); k <= Math.min(27, Math.floor(u) + 2); k++) weights[p * 28 + k] = catmullRom(u - k);
+    for (let k = Math.max(0, Math.floor(u) - 1); k <= Math.min(27, Math.floor(u) + 2); k++)
+      weights[p * 28 + k] = catmullRom(u - k);
   }
   return weights;
 }
 
 /** The data set image upscaled to width x height photo pixels as ink density 0..1 (bicubic, clamped). */
-function inkField(image: Uint8Array, width: number, height: number, left: number, top: number, scale: number): Float64Array {
+function inkField(
+  image: Uint8Array,
+  width: number,
+  height: number,
+  left: number,
+  top: number,
+  scale: number,
+): Float64Array {
   const wx = axisWeights(width, left, scale);
   const wy = axisWeights(height, top, scale);
   const rows = new Float64Array(28 * width); // each data set row interpolated across the photo's columns
@@ -94,7 +101,12 @@ function inkBox(image: Uint8Array): { x0: number; y0: number; x1: number; y1: nu
   for (let y = 0; y < 28; y++) {
     for (let x = 0; x < 28; x++) {
       if (!image[y * 28 + x]) continue;
-      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x + 1), Math.max(y1, y + 1)];
+      [x0, y0, x1, y1] = [
+        Math.min(x0, x),
+        Math.min(y0, y),
+        Math.max(x1, x + 1),
+        Math.max(y1, y + 1),
+      ];
     }
   }
   return { x0, y0, x1, y1 };
@@ -126,22 +138,33 @@ export function renderRgb(image: Uint8Array, condition: Condition, seed: number)
   const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
   const reach = Math.abs(dx) * width + Math.abs(dy) * height;
   const corner2 = (width / 2) ** 2 + (height / 2) ** 2;
-  const along = (p: number, size: number, d: number) => ((d < 0 ? size - p - 0.5 : p + 0.5) * Math.abs(d)) / reach;
+  const along = (p: number, size: number, d: number) =>
+    ((d < 0 ? size - p - 0.5 : p + 0.5) * Math.abs(d)) / reach;
   const alongX = Float64Array.from({ length: width }, (_, x) => along(x, width, dx));
   const alongY = Float64Array.from({ length: height }, (_, y) => along(y, height, dy));
-  const radiusX = Float64Array.from({ length: width }, (_, x) => (x + 0.5 - width / 2) ** 2 / corner2);
-  const radiusY = Float64Array.from({ length: height }, (_, y) => (y + 0.5 - height / 2) ** 2 / corner2);
+  const radiusX = Float64Array.from(
+    { length: width },
+    (_, x) => (x + 0.5 - width / 2) ** 2 / corner2,
+  );
+  const radiusY = Float64Array.from(
+    { length: height },
+    (_, y) => (y + 0.5 - height / 2) ** 2 / corner2,
+  );
   const gradient = condition.gradient ?? 0;
   const vignette = condition.vignette ?? 0;
   const noise = condition.noise ?? 0;
   const rgb = new Uint8Array(width * height * 3);
   for (let y = 0, p = 0; y < height; y++) {
     for (let x = 0; x < width; x++, p++) {
-      const light = (1 - gradient * (alongX[x]! + alongY[y]!)) * (1 - vignette * (radiusX[x]! + radiusY[y]!));
+      const light =
+        (1 - gradient * (alongX[x]! + alongY[y]!)) * (1 - vignette * (radiusX[x]! + radiusY[y]!));
       const a = ink[p]!;
       for (let c = 0; c < 3; c++) {
         const reflected = (background[c]! * (1 - a) + garment[c]! * a) * light;
-        rgb[p * 3 + c] = Math.min(255, Math.max(0, Math.round(noise ? reflected + noise * normal() : reflected)));
+        rgb[p * 3 + c] = Math.min(
+          255,
+          Math.max(0, Math.round(noise ? reflected + noise * normal() : reflected)),
+        );
       }
     }
   }
@@ -152,19 +175,31 @@ export function renderRgb(image: Uint8Array, condition: Condition, seed: number)
  * Turns an upright RGB picture a quarter turn, returning what a camera held sideways stores and the
  * EXIF orientation that turns it back: 6 (display = stored turned clockwise) or 8 (anticlockwise).
  */
-function storeSideways(rgb: Uint8Array, width: number, height: number, orientation: 6 | 8): Uint8Array {
+function storeSideways(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  orientation: 6 | 8,
+): Uint8Array {
   const stored = new Uint8Array(rgb.length); // height x width: `height` columns, `width` rows
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const [sx, sy] = orientation === 6 ? [y, width - 1 - x] : [height - 1 - y, x];
-      stored.set(rgb.subarray((y * width + x) * 3, (y * width + x) * 3 + 3), (sy * height + sx) * 3);
+      stored.set(
+        rgb.subarray((y * width + x) * 3, (y * width + x) * 3 + 3),
+        (sy * height + sx) * 3,
+      );
     }
   }
   return stored;
 }
 
 /** The encoded photo (JPEG or PNG bytes) of data set image `image` under `condition`. */
-export async function renderPhoto(image: Uint8Array, condition: Condition, seed: number): Promise<Uint8Array> {
+export async function renderPhoto(
+  image: Uint8Array,
+  condition: Condition,
+  seed: number,
+): Promise<Uint8Array> {
   const { width, height } = condition;
   let rgb = renderRgb(image, condition, seed);
   let raw = { width, height, channels: 3 as const };

@@ -17,6 +17,9 @@ export interface ProbeInfo extends ServingInfo {
 /** servingInfo() and buffered body bytes of the isolate serving `worker`, which must run APP_PROBE. */
 export async function runtimeOf(worker: WorkerUnderTest): Promise<ProbeInfo> {
   const response = await worker.fetch('/__probe/runtime');
-  if (!response.ok) throw new Error(`the runtime probe answered ${response.status}: is the worker running ${APP_PROBE}?`);
+  if (!response.ok)
+    throw new Error(
+      `the runtime probe answered ${response.status}: is the worker running ${APP_PROBE}?`,
+    );
   return (await response.json()) as ProbeInfo;
 }

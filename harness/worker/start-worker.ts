@@ -46,7 +46,15 @@ const MODULE_RULES = [
  * Cloudflare Images as IMAGES (wrangler.toml `[images] binding = "IMAGES"`), run locally by
  * Miniflare with sharp. `fullTfjsCore` bundles all of tfjs-core instead of the Worker's slim one.
  */
-export async function startWorker(options: { bindings?: Record<string, string>; entry?: string; inspector?: boolean; images?: boolean; fullTfjsCore?: boolean } = {}): Promise<WorkerUnderTest> {
+export async function startWorker(
+  options: {
+    bindings?: Record<string, string>;
+    entry?: string;
+    inspector?: boolean;
+    images?: boolean;
+    fullTfjsCore?: boolean;
+  } = {},
+): Promise<WorkerUnderTest> {
   const bundle = await workerBundle(options.entry, { fullTfjsCore: options.fullTfjsCore ?? false });
   const mf = new Miniflare({
     modules: true,

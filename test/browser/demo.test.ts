@@ -52,37 +52,61 @@ afterEach(async () => {
 });
 
 /** POST /v1/classify from Node: the answer the page should show. */
-async function apiClassify(target: WorkerUnderTest, body: Uint8Array, type: string): Promise<Classification> {
-  const response = await target.fetch(CLASSIFY, { method: 'POST', headers: { 'Content-Type': type }, body: body as Bytes });
+async function apiClassify(
+  target: WorkerUnderTest,
+  body: Uint8Array,
+  type: string,
+): Promise<Classification> {
+  const response = await target.fetch(CLASSIFY, {
+    method: 'POST',
+    headers: { 'Content-Type': type },
+    body: body as Bytes,
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as Classification;
 }
 
 /** The predictions on the page once its status announces `what`. */
 async function shownPredictions(page: Page, what: string): Promise<Shown[]> {
-  await page.waitForFunction((text) => document.getElementById('status')?.textContent === text, `Prediction for ${what}:`);
+  await page.waitForFunction(
+    (text) => document.getElementById('status')?.textContent === text,
+    `Prediction for ${what}:`,
+  );
   return page.$$eval('#predictions li', (items) =>
     items.map((item) => {
       const score = item.querySelector('data')!;
-      return { label: item.querySelector('.label')!.textContent!, score: Number(score.value), text: score.textContent! };
+      return {
+        label: item.querySelector('.label')!.textContent!,
+        score: Number(score.value),
+        text: score.textContent!,
+      };
     }),
   );
 }
 
 /** The page shows the API's answer for the same bytes: predictions, and the image the model saw. */
 async function expectSameAnswer(page: Page, shown: Shown[], api: Classification): Promise<void> {
-  expect(shown.map(({ label, score }) => ({ label, score }))).toEqual(api.predictions.map(({ label, score }) => ({ label, score })));
-  expect(shown.map((p) => p.text)).toEqual(api.predictions.map((p) => `${(p.score * 100).toFixed(1)}%`));
+  expect(shown.map(({ label, score }) => ({ label, score }))).toEqual(
+    api.predictions.map(({ label, score }) => ({ label, score })),
+  );
+  expect(shown.map((p) => p.text)).toEqual(
+    api.predictions.map((p) => `${(p.score * 100).toFixed(1)}%`),
+  );
   expect(await page.getAttribute('#model-input', 'src')).toBe(api.input);
   expect(await page.isVisible('#model-input')).toBe(true);
 }
 
-const screenshot = (page: Page, name: string, fullPage = true) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
+const screenshot = (page: Page, name: string, fullPage = true) =>
+  page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
 
-const classifyPost = (network: NetworkRecorder, target: WorkerUnderTest) => onlyPost(network, new URL(CLASSIFY, target.url).href);
+const classifyPost = (network: NetworkRecorder, target: WorkerUnderTest) =>
+  onlyPost(network, new URL(CLASSIFY, target.url).href);
 
 /** Drags the mouse through `points` (fractions of the pad) with the button down. */
-async function drawWithMouse(page: Page, points: readonly (readonly [number, number])[]): Promise<void> {
+async function drawWithMouse(
+  page: Page,
+  points: readonly (readonly [number, number])[],
+): Promise<void> {
   const box = (await page.locator('#pad').boundingBox())!;
   const at = (x: number, y: number) => [box.x + x * box.width, box.y + y * box.height] as const;
   await page.mouse.move(...at(...points[0]!));
@@ -105,7 +129,9 @@ describe('the demo page at /', () => {
     const response = await worker.fetch('/');
     expect(response.status).toBe(200);
     expect(response.headers.get('Content-Type')).toMatch(/^text\/html/);
-    expect(response.headers.get('Content-Security-Policy')).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/]+=*'(;|$)/);
+    expect(response.headers.get('Content-Security-Policy')).toMatch(
+      /script-src 'self' 'sha256-[A-Za-z0-9+/]+=*'(;|$)/,
+    );
     expect(await response.text()).toMatch(/^<!doctype html>/);
     expect((await worker.fetch('/', { method: 'HEAD' })).status).toBe(200);
     const post = await worker.fetch('/', { method: 'POST' });
@@ -124,7 +150,9 @@ describe('the demo page at /', () => {
     if (metrics?.testAccuracy === undefined) {
       expect(await page.textContent('main')).toContain('recorded no test accuracy');
     } else {
-      expect(await page.textContent('#accuracy')).toBe(`${(metrics.testAccuracy * 100).toFixed(1)}%`);
+      expect(await page.textContent('#accuracy')).toBe(
+        `${(metrics.testAccuracy * 100).toFixed(1)}%`,
+      );
     }
     expect(await page.locator('.sample').count()).toBe(6);
     for (const path of ['/openapi.json', '/client.js']) {
@@ -140,14 +168,24 @@ describe('the demo page at /', () => {
     const network = await recordNetwork(page);
     await page.goto(worker.url.href);
     // A trouser-like shape: two legs joined at the top.
-    await drawWithMouse(page, [[0.35, 0.9], [0.4, 0.1], [0.6, 0.1], [0.65, 0.9]]);
+    await drawWithMouse(page, [
+      [0.35, 0.9],
+      [0.4, 0.1],
+      [0.6, 0.1],
+      [0.65, 0.9],
+    ]);
     const shown = await shownPredictions(page, 'your drawing');
     expect(shown).toHaveLength(3);
     const sent = await classifyPost(network, worker);
     expect(sent.contentType).toBe('image/png');
     await expectSameAnswer(page, shown, await apiClassify(worker, sent.body, 'image/png'));
-    expect(await page.isVisible('#preview'), 'no separate preview of a drawing: the pad shows it').toBe(false);
-    expect(await page.textContent('#latency')).toMatch(/^Round trip \d+ ms · in the Worker [\d.]+ ms \(.*read [\d.]+ ms.*decode [\d.]+ ms.*infer [\d.]+ ms/);
+    expect(
+      await page.isVisible('#preview'),
+      'no separate preview of a drawing: the pad shows it',
+    ).toBe(false);
+    expect(await page.textContent('#latency')).toMatch(
+      /^Round trip \d+ ms · in the Worker [\d.]+ ms \(.*read [\d.]+ ms.*decode [\d.]+ ms.*infer [\d.]+ ms/,
+    );
     await screenshot(page, 'demo-drawing');
   });
 
@@ -158,16 +196,26 @@ describe('the demo page at /', () => {
     // Playwright only taps; a finger dragging across the pad goes through the DevTools protocol.
     const cdp = await page.context().newCDPSession(page);
     const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', x: number, y: number) =>
-      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x: box.x + x * box.width, y: box.y + y * box.height }] });
+      cdp.send('Input.dispatchTouchEvent', {
+        type,
+        touchPoints:
+          type === 'touchEnd' ? [] : [{ x: box.x + x * box.width, y: box.y + y * box.height }],
+      });
     await touch('touchStart', 0.3, 0.2);
-    for (let step = 1; step <= 10; step++) await touch('touchMove', 0.3 + step * 0.04, 0.2 + step * 0.06);
+    for (let step = 1; step <= 10; step++)
+      await touch('touchMove', 0.3 + step * 0.04, 0.2 + step * 0.06);
     await touch('touchEnd', 0, 0);
     const shown = await shownPredictions(page, 'your drawing');
     expect(shown).toHaveLength(3);
-    expect(await page.evaluate(() => window.scrollY), 'the page did not scroll while drawing').toBe(0);
+    expect(await page.evaluate(() => window.scrollY), 'the page did not scroll while drawing').toBe(
+      0,
+    );
     const top = (await page.locator('#predictions li').first().boundingBox())!;
     expect(top.y, 'the top result starts on screen').toBeGreaterThanOrEqual(0);
-    expect(top.y + top.height, 'the top result ends within the 844-pixel viewport').toBeLessThanOrEqual(844);
+    expect(
+      top.y + top.height,
+      'the top result ends within the 844-pixel viewport',
+    ).toBeLessThanOrEqual(844);
     await screenshot(page, 'demo-phone-drawing', false);
   });
 
@@ -175,7 +223,11 @@ describe('the demo page at /', () => {
     const page = await pages.open();
     await page.goto(worker.url.href);
     const png = toPng(images[1]!);
-    await page.setInputFiles('#file', { name: 'test-image-1.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await page.setInputFiles('#file', {
+      name: 'test-image-1.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(png),
+    });
     const shown = await shownPredictions(page, '“test-image-1.png”');
     await expectSameAnswer(page, shown, await apiClassify(worker, png, 'image/png'));
     await page.waitForSelector('#preview', { state: 'visible' });
@@ -187,7 +239,10 @@ describe('the demo page at /', () => {
     const page = await pages.open();
     const network = await recordNetwork(page);
     await page.goto(worker.url.href);
-    await drawWithMouse(page, [[0.1, 0.1], [0.3, 0.3]]);
+    await drawWithMouse(page, [
+      [0.1, 0.1],
+      [0.3, 0.3],
+    ]);
     await shownPredictions(page, 'your drawing');
     expect(await inkedPixels(page)).toBeGreaterThan(0);
 
@@ -195,23 +250,38 @@ describe('the demo page at /', () => {
     await page.getByRole('button', { name: 'Test image 0: Ankle boot' }).focus();
     await page.keyboard.press('Enter');
     const shown = await shownPredictions(page, 'test image 0 (true label: Ankle boot)');
-    const posts = () => network.calls(new URL(CLASSIFY, worker.url).href).filter((call) => call.method === 'POST');
+    const posts = () =>
+      network.calls(new URL(CLASSIFY, worker.url).href).filter((call) => call.method === 'POST');
     expect(posts()).toHaveLength(2);
     expect(posts()[1]!.contentType).toBe('application/octet-stream');
-    expect(await network.body(posts()[1]!), 'the sample goes as its exact 784 bytes').toEqual(Buffer.from(images[0]!));
-    await expectSameAnswer(page, shown, await apiClassify(worker, images[0]!, 'application/octet-stream'));
+    expect(await network.body(posts()[1]!), 'the sample goes as its exact 784 bytes').toEqual(
+      Buffer.from(images[0]!),
+    );
+    await expectSameAnswer(
+      page,
+      shown,
+      await apiClassify(worker, images[0]!, 'application/octet-stream'),
+    );
     await page.waitForSelector('#preview', { state: 'visible' });
     expect(await page.getAttribute('#preview', 'alt')).toBe('Test image 0: Ankle boot');
-    expect(await inkedPixels(page), 'the sample is not drawn on the pad, and the old drawing is gone').toBe(0);
+    expect(
+      await inkedPixels(page),
+      'the sample is not drawn on the pad, and the old drawing is gone',
+    ).toBe(0);
     await screenshot(page, 'demo-sample');
 
     // A stroke in the lower right: the drawing sent has nothing in the upper left.
-    await drawWithMouse(page, [[0.6, 0.6], [0.85, 0.85]]);
+    await drawWithMouse(page, [
+      [0.6, 0.6],
+      [0.85, 0.85],
+    ]);
     await shownPredictions(page, 'your drawing');
     const drawing = decodePng(await network.body(posts()[2]!));
     const channels = drawing.channels;
     let upperLeftInk = 0;
-    for (let y = 0; y < 140; y++) for (let x = 0; x < 140; x++) upperLeftInk += drawing.data[(y * drawing.width + x) * channels]! > 0 ? 1 : 0;
+    for (let y = 0; y < 140; y++)
+      for (let x = 0; x < 140; x++)
+        upperLeftInk += drawing.data[(y * drawing.width + x) * channels]! > 0 ? 1 : 0;
     expect(upperLeftInk).toBe(0);
     expect(await page.isVisible('#preview')).toBe(false);
   });
@@ -223,22 +293,43 @@ describe('the demo page at /', () => {
     await page.evaluate((bytes) => {
       const transfer = new DataTransfer();
       transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
-      document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      document
+        .getElementById('drop')!
+        .dispatchEvent(
+          new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }),
+        );
     }, png);
     const shown = await shownPredictions(page, '“dropped.png”');
-    expect(await page.$eval('#file', (input) => Array.from((input as HTMLInputElement).files ?? [], (file) => file.name))).toEqual(['dropped.png']);
-    await expectSameAnswer(page, shown, await apiClassify(worker, new Uint8Array(png), 'image/png'));
+    expect(
+      await page.$eval('#file', (input) =>
+        Array.from((input as HTMLInputElement).files ?? [], (file) => file.name),
+      ),
+    ).toEqual(['dropped.png']);
+    await expectSameAnswer(
+      page,
+      shown,
+      await apiClassify(worker, new Uint8Array(png), 'image/png'),
+    );
     await page.waitForSelector('#preview', { state: 'visible' });
-    expect(await page.getAttribute('#preview', 'class'), 'a 28x28 image is enlarged as crisp pixels').toBe('pixelated');
+    expect(
+      await page.getAttribute('#preview', 'class'),
+      'a 28x28 image is enlarged as crisp pixels',
+    ).toBe('pixelated');
     await screenshot(page, 'demo-dropped');
   });
 
   it('explains a file that is not an image, and an image the server cannot read', async () => {
     const page = await pages.open();
     await page.goto(worker.url.href);
-    await page.setInputFiles('#file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a garment') });
+    await page.setInputFiles('#file', {
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('not a garment'),
+    });
     await page.waitForFunction(() => document.getElementById('error')?.textContent !== '');
-    expect(await page.textContent('#error')).toBe('“notes.txt” is not an image (text/plain). Choose a PNG or JPEG photo of a garment.');
+    expect(await page.textContent('#error')).toBe(
+      '“notes.txt” is not an image (text/plain). Choose a PNG or JPEG photo of a garment.',
+    );
     expect(await page.locator('#predictions li').count()).toBe(0);
     await screenshot(page, 'demo-not-an-image');
 
@@ -246,8 +337,14 @@ describe('the demo page at /', () => {
     // explain, and its explanation reaches the user.
     const fake = Buffer.from('not a garment either');
     await page.setInputFiles('#file', { name: 'fake.png', mimeType: 'image/png', buffer: fake });
-    await page.waitForFunction(() => document.getElementById('error')?.textContent?.startsWith('Could not classify “fake.png”: '));
-    const refusal = await worker.fetch(CLASSIFY, { method: 'POST', headers: { 'Content-Type': 'image/png' }, body: fake });
+    await page.waitForFunction(() =>
+      document.getElementById('error')?.textContent?.startsWith('Could not classify “fake.png”: '),
+    );
+    const refusal = await worker.fetch(CLASSIFY, {
+      method: 'POST',
+      headers: { 'Content-Type': 'image/png' },
+      body: fake,
+    });
     expect(refusal.status).toBe(415);
     const { detail } = (await refusal.json()) as { detail: string };
     expect(await page.textContent('#error')).toBe(`Could not classify “fake.png”: ${detail}`);
@@ -259,7 +356,11 @@ describe('the demo page at /', () => {
     const page = await pages.open();
     const network = await recordNetwork(page);
     await page.goto(worker.url.href);
-    await page.setInputFiles('#file', { name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from(noisyPhoto(images[3]!, 600)) });
+    await page.setInputFiles('#file', {
+      name: 'photo.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(noisyPhoto(images[3]!, 600)),
+    });
     const shown = await shownPredictions(page, '“photo.png”');
     const sent = await classifyPost(network, worker);
     expect(sent.contentType).toBe('image/jpeg');
@@ -293,7 +394,11 @@ describe('a Worker with a small MAX_BODY_BYTES', () => {
     // Small enough in pixels to go as it is, but not in bytes.
     const photo = noisyPhoto(images[3]!, 240);
     expect(photo.length).toBeGreaterThan(65536);
-    await page.setInputFiles('#file', { name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from(photo) });
+    await page.setInputFiles('#file', {
+      name: 'photo.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(photo),
+    });
     const shown = await shownPredictions(page, '“photo.png”');
     const sent = await classifyPost(network, small);
     expect(sent.contentType).toBe('image/jpeg');

@@ -14,7 +14,12 @@ import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-wo
 import { launchChromium, serveDirectory, type StaticSite } from '../../harness/browser/chromium.ts';
 import { onlyPost, preflightAndPost, recordNetwork } from '../../harness/browser/network.ts';
 import { Pages } from './pages.ts';
-import { garmentPhoto, PHOTO_HEIGHT, PHOTO_WIDTH, sidewaysPhoto } from '../../harness/browser/photos.ts';
+import {
+  garmentPhoto,
+  PHOTO_HEIGHT,
+  PHOTO_WIDTH,
+  sidewaysPhoto,
+} from '../../harness/browser/photos.ts';
 
 const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts', 'browser');
 /** The call the example makes through the helper. */
@@ -53,13 +58,19 @@ afterEach(async () => {
 });
 
 async function apiClassify(body: Uint8Array, type: string): Promise<Classification> {
-  const response = await worker.fetch(CLASSIFY, { method: 'POST', headers: { 'Content-Type': type }, body: body as Bytes });
+  const response = await worker.fetch(CLASSIFY, {
+    method: 'POST',
+    headers: { 'Content-Type': type },
+    body: body as Bytes,
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as Classification;
 }
 
-const shown = (page: Page) => page.$$eval('#predictions li', (items) => items.map((item) => item.textContent));
-const asShown = (answer: Classification) => answer.predictions.map((p) => `${p.label}: ${(p.score * 100).toFixed(1)}%`);
+const shown = (page: Page) =>
+  page.$$eval('#predictions li', (items) => items.map((item) => item.textContent));
+const asShown = (answer: Classification) =>
+  answer.predictions.map((p) => `${p.label}: ${(p.score * 100).toFixed(1)}%`);
 
 /** The example page on its own origin, pointed at `target`. */
 async function openExample(target: WorkerUnderTest): Promise<Page> {
@@ -71,7 +82,12 @@ async function openExample(target: WorkerUnderTest): Promise<Page> {
 
 async function choosePhoto(page: Page, name: string, photo: Buffer): Promise<void> {
   await page.setInputFiles('#file', { name, mimeType: 'image/jpeg', buffer: photo });
-  await page.waitForFunction((file) => document.getElementById('status')?.textContent?.startsWith(`“${file}”`) || document.getElementById('error')?.textContent, name);
+  await page.waitForFunction(
+    (file) =>
+      document.getElementById('status')?.textContent?.startsWith(`“${file}”`) ||
+      document.getElementById('error')?.textContent,
+    name,
+  );
   expect(await page.textContent('#error')).toBe('');
 }
 
@@ -86,7 +102,9 @@ describe('the static-site example on another origin', () => {
     await page.waitForSelector('#predictions li >> nth=2');
     const api = await apiClassify(images[0]!, 'application/octet-stream');
     expect(await shown(page)).toEqual(asShown(api));
-    expect(await page.textContent('#status')).toBe(`Test image 0, according to ${api.model.name} version ${api.model.version}:`);
+    expect(await page.textContent('#status')).toBe(
+      `Test image 0, according to ${api.model.name} version ${api.model.version}:`,
+    );
     expect(await page.getAttribute('#seen', 'src')).toBe(api.input);
 
     const module = network.calls(new URL('/client.js', worker.url).href);
@@ -98,10 +116,18 @@ describe('the static-site example on another origin', () => {
 
     // A small PNG goes as it is, with its own type.
     const png = toPng(images[1]!);
-    await page.setInputFiles('#file', { name: 'pullover.png', mimeType: 'image/png', buffer: Buffer.from(png) });
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('“pullover.png”'));
+    await page.setInputFiles('#file', {
+      name: 'pullover.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(png),
+    });
+    await page.waitForFunction(() =>
+      document.getElementById('status')?.textContent?.startsWith('“pullover.png”'),
+    );
     expect(await shown(page)).toEqual(asShown(await apiClassify(png, 'image/png')));
-    const posts = network.calls(new URL(CLASSIFY, worker.url).href).filter((call) => call.method === 'POST');
+    const posts = network
+      .calls(new URL(CLASSIFY, worker.url).href)
+      .filter((call) => call.method === 'POST');
     expect(await network.body(posts[1]!)).toEqual(Buffer.from(png));
   });
 
@@ -109,7 +135,11 @@ describe('the static-site example on another origin', () => {
     const photo = await garmentPhoto(images[GARMENT]!);
     // Posted as it is, the Worker decodes it too (at 1/8 scale), at tens of ms of its CPU time; the
     // helper spares it that.
-    const direct = await worker.fetch('/v1/classify', { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: new Uint8Array(photo) });
+    const direct = await worker.fetch('/v1/classify', {
+      method: 'POST',
+      headers: { 'Content-Type': 'image/jpeg' },
+      body: new Uint8Array(photo),
+    });
     expect(direct.status).toBe(200);
     const directAnswer = (await direct.json()) as { predictions: { label: string }[] };
     expect(directAnswer.predictions[0]!.label).toBe(FASHION_MNIST_LABELS[labels[GARMENT]!]);
@@ -120,7 +150,10 @@ describe('the static-site example on another origin', () => {
     const sent = await onlyPost(network, new URL(CLASSIFY, worker.url).href);
     expect(sent.contentType).toBe('image/jpeg');
     const { width, height } = jpeg.decode(sent.body, { useTArray: true });
-    expect({ width, height }).toEqual({ width: 512, height: Math.round((512 * PHOTO_HEIGHT) / PHOTO_WIDTH) });
+    expect({ width, height }).toEqual({
+      width: 512,
+      height: Math.round((512 * PHOTO_HEIGHT) / PHOTO_WIDTH),
+    });
     expect(sent.body.length, 'bytes the Worker received').toBeLessThan(100_000);
 
     const api = await apiClassify(sent.body, 'image/jpeg');
@@ -137,7 +170,10 @@ describe('the static-site example on another origin', () => {
     const sent = await onlyPost(network, new URL(CLASSIFY, worker.url).href);
     const { width, height } = jpeg.decode(sent.body, { useTArray: true });
     // Stored portrait; landscape as displayed, as the upright photo is.
-    expect({ width, height }).toEqual({ width: 512, height: Math.round((512 * PHOTO_HEIGHT) / PHOTO_WIDTH) });
+    expect({ width, height }).toEqual({
+      width: 512,
+      height: Math.round((512 * PHOTO_HEIGHT) / PHOTO_WIDTH),
+    });
     const upright = (await shown(page))[0];
     expect(upright).toMatch(new RegExp(`^${FASHION_MNIST_LABELS[labels[GARMENT]!]}: `));
 
@@ -145,7 +181,9 @@ describe('the static-site example on another origin', () => {
     // the model takes for something else.
     await choosePhoto(page, 'IMG_0003.jpg', withoutExif);
     expect(await page.$eval('#status', (status) => status.textContent)).toMatch(/^“IMG_0003\.jpg”/);
-    expect((await shown(page))[0]).not.toMatch(new RegExp(`^${FASHION_MNIST_LABELS[labels[GARMENT]!]}: `));
+    expect((await shown(page))[0]).not.toMatch(
+      new RegExp(`^${FASHION_MNIST_LABELS[labels[GARMENT]!]}: `),
+    );
   });
 
   it('is refused by a Worker whose ALLOWED_ORIGINS does not list the page, with a clear message', async () => {
@@ -160,8 +198,12 @@ describe('the static-site example on another origin', () => {
     expect(await page.locator('#predictions li').count()).toBe(0);
     // The helper loads (it is public), the preflight is answered (the Worker is up) but without
     // Access-Control-Allow-Origin, so Chromium never sent the POST.
-    expect(network.calls(new URL('/client.js', lockedDown.url).href).map((call) => call.status)).toEqual([200]);
-    const { preflight, post } = preflightAndPost(network.calls(new URL(CLASSIFY, lockedDown.url).href));
+    expect(
+      network.calls(new URL('/client.js', lockedDown.url).href).map((call) => call.status),
+    ).toEqual([200]);
+    const { preflight, post } = preflightAndPost(
+      network.calls(new URL(CLASSIFY, lockedDown.url).href),
+    );
     expect(preflight.status).toBe(204);
     expect(post.status).toBeUndefined();
     expect(post.corsError).toBe('PreflightMissingAllowOriginHeader');

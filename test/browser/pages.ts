@@ -5,7 +5,11 @@
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 
 export const DESKTOP: BrowserContextOptions = { viewport: { width: 1100, height: 900 } };
-export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+export const PHONE: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+};
 
 /** The pages a test file opened, and the errors they logged. */
 export class Pages {
@@ -27,7 +31,11 @@ export class Pages {
     // too, but the tests that cause them on purpose check their outcome directly.
     page.on('console', (message) => {
       const text = message.text();
-      if (message.type() === 'error' && !/^Failed to load resource|blocked by CORS policy/.test(text)) this.#errors.push(text);
+      if (
+        message.type() === 'error' &&
+        !/^Failed to load resource|blocked by CORS policy/.test(text)
+      )
+        this.#errors.push(text);
     });
     return page;
   }

@@ -34,7 +34,10 @@ let worker: WorkerUnderTest;
 
 beforeAll(async () => {
   ({ asset, card } = await readBuiltAsset(ASSET));
-  [{ test }, worker] = await Promise.all([loadFashionMnist({ allowDownload: false }), startWorker()]);
+  [{ test }, worker] = await Promise.all([
+    loadFashionMnist({ allowDownload: false }),
+    startWorker(),
+  ]);
   await useBackend('wasm');
 });
 afterAll(() => worker?.dispose());
@@ -76,13 +79,23 @@ describe('the CNN served by the Worker', () => {
   it('answers to its short name on every endpoint; the default model stays the MLP', async () => {
     const pixels = Array.from(test.images.subarray(0, 784));
     const post = (path: string, body: unknown) =>
-      worker.fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-    const classify = (await (await post('/v1/classify?model=cnn', { pixels })).json()) as { model: { name: string; sha256: string } };
+      worker.fetch(path, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const classify = (await (await post('/v1/classify?model=cnn', { pixels })).json()) as {
+      model: { name: string; sha256: string };
+    };
     expect(classify.model).toMatchObject({ name: NAME, sha256: card.asset.sha256 });
-    const byDefault = (await (await post('/v1/classify', { pixels })).json()) as { model: { name: string } };
+    const byDefault = (await (await post('/v1/classify', { pixels })).json()) as {
+      model: { name: string };
+    };
     expect(byDefault.model.name).toBe(PRESETS.mlp.name);
     expect((await post('/v1/models/cnn:predict', { instances: [pixels] })).status).toBe(200);
-    const v2 = await post('/v2/models/cnn/infer', { inputs: [{ name: 'images', shape: [1, 28, 28], datatype: 'FP32', data: pixels }] });
+    const v2 = await post('/v2/models/cnn/infer', {
+      inputs: [{ name: 'images', shape: [1, 28, 28], datatype: 'FP32', data: pixels }],
+    });
     expect(((await v2.json()) as { model_name: string }).model_name).toBe(NAME);
   });
 });

@@ -11,10 +11,18 @@ import { describe, expect, it } from 'vitest';
 import { areaFactor } from '../../worker/image/scale.ts';
 import { decodePng } from '../../worker/image/png/decode.ts';
 import { readPngHeader } from '../../worker/image/png/header.ts';
-import { chunk, encode, palette, rawImage, reference, type ColorName } from '../../harness/image/png-fixtures.ts';
+import {
+  chunk,
+  encode,
+  palette,
+  rawImage,
+  reference,
+  type ColorName,
+} from '../../harness/image/png-fixtures.ts';
 
 /** Header and decode, as the Worker runs them. */
-const decode = (bytes: Uint8Array, longSide = 256) => decodePng(bytes, readPngHeader(bytes), longSide);
+const decode = (bytes: Uint8Array, longSide = 256) =>
+  decodePng(bytes, readPngHeader(bytes), longSide);
 
 const FORMATS: [ColorName, number[]][] = [
   ['gray', [1, 2, 4, 8, 16]],
@@ -25,12 +33,17 @@ const FORMATS: [ColorName, number[]][] = [
 ];
 
 /** The tRNS chunk a format can carry: a colour key taken from the image itself, or palette alphas. */
-function transparencyFor(color: ColorName, image: ReturnType<typeof rawImage>): Uint8Array | undefined {
-  if (color === 'palette') return Uint8Array.from({ length: Math.min(5, 2 ** image.depth - 1) }, (_, i) => i * 60);
+function transparencyFor(
+  color: ColorName,
+  image: ReturnType<typeof rawImage>,
+): Uint8Array | undefined {
+  if (color === 'palette')
+    return Uint8Array.from({ length: Math.min(5, 2 ** image.depth - 1) }, (_, i) => i * 60);
   const channels = color === 'gray' ? 1 : color === 'rgb' ? 3 : 0;
   if (!channels) return undefined;
   const key = new Uint8Array(2 * channels);
-  for (let c = 0; c < channels; c++) (key[2 * c] = image.samples[c]! >> 8), (key[2 * c + 1] = image.samples[c]! & 0xff);
+  for (let c = 0; c < channels; c++)
+    ((key[2 * c] = image.samples[c]! >> 8), (key[2 * c + 1] = image.samples[c]! & 0xff));
   return key;
 }
 
@@ -77,12 +90,16 @@ describe('decodes every PNG format exactly like fast-png converted the same way'
 
 describe('Fashion-MNIST as 28x28 PNG', () => {
   it('all 10,000 test images decode to exactly their pixels', () => {
-    const idx = gunzipSync(readFileSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'));
+    const idx = gunzipSync(
+      readFileSync('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz'),
+    );
     const count = idx.readUInt32BE(4);
     expect(count).toBe(10_000);
     for (let i = 0; i < count; i++) {
       const pixels = new Uint8Array(idx.buffer, idx.byteOffset + 16 + i * 784, 784);
-      const image = decode(fastPngEncode({ width: 28, height: 28, data: pixels, channels: 1, depth: 8 }));
+      const image = decode(
+        fastPngEncode({ width: 28, height: 28, data: pixels, channels: 1, depth: 8 }),
+      );
       if (!image.data.every((v, j) => v === pixels[j])) expect.fail(`test image ${i} differs`);
       expect(image.width * image.height).toBe(784);
     }

@@ -8,17 +8,28 @@ import { problemOf } from '../problem-of.ts';
 import { decodeWebp } from '../../worker/image/webp/decode.ts';
 import { areaFactor } from '../../worker/image/scale.ts';
 import { readWebpHeader, WEBP_MAX_PIXELS } from '../../worker/image/webp/header.ts';
-import { encodeWebp, garmentPhoto, riffChunk, riffWebp, sharpRgba, vp8lPayload, vp8xPayload } from '../../harness/image/webp-fixtures.ts';
-
+import {
+  encodeWebp,
+  garmentPhoto,
+  riffChunk,
+  riffWebp,
+  sharpRgba,
+  vp8lPayload,
+  vp8xPayload,
+} from '../../harness/image/webp-fixtures.ts';
 
 /** Header, then decode at `longSide`: what the pipeline runs. */
-const decode = (bytes: Uint8Array, longSide = 256) => decodeWebp(bytes, readWebpHeader(bytes), longSide);
+const decode = (bytes: Uint8Array, longSide = 256) =>
+  decodeWebp(bytes, readWebpHeader(bytes), longSide);
 
 /**
  * The expected luma, computed apart from the code under test: float BT.601 of sharp's RGBA, alpha
  * over white, averaged over factor x factor blocks (partial at the right and bottom edges).
  */
-function referenceGray(rgba: { width: number; height: number; data: Uint8Array }, factor: number): Float64Array {
+function referenceGray(
+  rgba: { width: number; height: number; data: Uint8Array },
+  factor: number,
+): Float64Array {
   const { width, height, data } = rgba;
   const [w, h] = [Math.ceil(width / factor), Math.ceil(height / factor)];
   const sum = new Float64Array(w * h);
@@ -37,25 +48,66 @@ function referenceGray(rgba: { width: number; height: number; data: Uint8Array }
 
 function maxDifference(actual: Uint8Array, expected: Float64Array): number {
   let max = 0;
-  for (let i = 0; i < expected.length; i++) max = Math.max(max, Math.abs(actual[i]! - expected[i]!));
+  for (let i = 0; i < expected.length; i++)
+    max = Math.max(max, Math.abs(actual[i]! - expected[i]!));
   return max;
 }
 
 describe('decoding WebP files sharp writes', () => {
   const cases = [
-    { name: 'lossy', options: { quality: 85 }, transparent: false, compression: 'lossy', alpha: false, chunk: 'VP8 ' },
-    { name: 'lossless', options: { lossless: true }, transparent: false, compression: 'lossless', alpha: false, chunk: 'VP8L' },
-    { name: 'lossy with alpha', options: { quality: 80 }, transparent: true, compression: 'lossy', alpha: true, chunk: 'VP8X' },
-    { name: 'lossless with alpha', options: { lossless: true }, transparent: true, compression: 'lossless', alpha: true, chunk: 'VP8L' },
+    {
+      name: 'lossy',
+      options: { quality: 85 },
+      transparent: false,
+      compression: 'lossy',
+      alpha: false,
+      chunk: 'VP8 ',
+    },
+    {
+      name: 'lossless',
+      options: { lossless: true },
+      transparent: false,
+      compression: 'lossless',
+      alpha: false,
+      chunk: 'VP8L',
+    },
+    {
+      name: 'lossy with alpha',
+      options: { quality: 80 },
+      transparent: true,
+      compression: 'lossy',
+      alpha: true,
+      chunk: 'VP8X',
+    },
+    {
+      name: 'lossless with alpha',
+      options: { lossless: true },
+      transparent: true,
+      compression: 'lossless',
+      alpha: true,
+      chunk: 'VP8L',
+    },
   ] as const;
 
   for (const c of cases) {
     it(`${c.name}: header, and luma within 1 level of sharp's decode at every output pixel`, async () => {
       const [width, height] = [600, 800];
-      const webp = await encodeWebp(garmentPhoto(2, width, height, { transparent: c.transparent }), width, height, c.options);
+      const webp = await encodeWebp(
+        garmentPhoto(2, width, height, { transparent: c.transparent }),
+        width,
+        height,
+        c.options,
+      );
       expect(String.fromCharCode(...webp.subarray(12, 16))).toBe(c.chunk);
       const header = readWebpHeader(webp);
-      expect(header).toEqual({ type: 'image/webp', width, height, orientation: 1, compression: c.compression, alpha: c.alpha });
+      expect(header).toEqual({
+        type: 'image/webp',
+        width,
+        height,
+        orientation: 1,
+        compression: c.compression,
+        alpha: c.alpha,
+      });
 
       const gray = decodeWebp(webp, header, 256);
       // 800 / 3 rounds up to 267 >= 256; a factor of 4 would give 200.
@@ -72,7 +124,9 @@ describe('decoding WebP files sharp writes', () => {
     const webp = await encodeWebp(garmentPhoto(5, 97, 131), 97, 131, { quality: 90 });
     const gray = decode(webp);
     expect([gray.width, gray.height]).toEqual([97, 131]);
-    expect(maxDifference(gray.data, referenceGray(await sharpRgba(webp), 1))).toBeLessThanOrEqual(1);
+    expect(maxDifference(gray.data, referenceGray(await sharpRgba(webp), 1))).toBeLessThanOrEqual(
+      1,
+    );
   });
 
   it('averages partial blocks at the right and bottom edges', async () => {
@@ -81,7 +135,9 @@ describe('decoding WebP files sharp writes', () => {
     const gray = decode(webp);
     expect(areaFactor(1001, 515, 256)).toBe(3);
     expect([gray.width, gray.height]).toEqual([334, 172]);
-    expect(maxDifference(gray.data, referenceGray(await sharpRgba(webp), 3))).toBeLessThanOrEqual(1);
+    expect(maxDifference(gray.data, referenceGray(await sharpRgba(webp), 3))).toBeLessThanOrEqual(
+      1,
+    );
   });
 
   it('reads the EXIF orientation sharp writes, and decodes in stored orientation', async () => {
@@ -127,17 +183,50 @@ describe('crafted and damaged WebP files', () => {
 
   it('reads an extended file: canvas, EXIF after the image, with or without the JPEG "Exif\\0\\0" prefix', () => {
     const image = riffChunk('VP8L', vp8lPayload(40, 30));
-    expect(readWebpHeader(riffWebp([riffChunk('VP8X', vp8xPayload(0x08, 40, 30)), image, riffChunk('EXIF', exifTiff(6))]))).toMatchObject({ width: 40, height: 30, orientation: 6 });
+    expect(
+      readWebpHeader(
+        riffWebp([
+          riffChunk('VP8X', vp8xPayload(0x08, 40, 30)),
+          image,
+          riffChunk('EXIF', exifTiff(6)),
+        ]),
+      ),
+    ).toMatchObject({ width: 40, height: 30, orientation: 6 });
     const prefixed = new Uint8Array([...new TextEncoder().encode('Exif\0\0'), ...exifTiff(8)]);
-    expect(readWebpHeader(riffWebp([riffChunk('VP8X', vp8xPayload(0x08, 40, 30)), image, riffChunk('EXIF', prefixed)])).orientation).toBe(8);
+    expect(
+      readWebpHeader(
+        riffWebp([
+          riffChunk('VP8X', vp8xPayload(0x08, 40, 30)),
+          image,
+          riffChunk('EXIF', prefixed),
+        ]),
+      ).orientation,
+    ).toBe(8);
     // A broken EXIF block is no reason to refuse the image.
-    expect(readWebpHeader(riffWebp([riffChunk('VP8X', vp8xPayload(0x08, 40, 30)), image, riffChunk('EXIF', new Uint8Array(5))])).orientation).toBe(1);
+    expect(
+      readWebpHeader(
+        riffWebp([
+          riffChunk('VP8X', vp8xPayload(0x08, 40, 30)),
+          image,
+          riffChunk('EXIF', new Uint8Array(5)),
+        ]),
+      ).orientation,
+    ).toBe(1);
   });
 
   it('refuses animated WebP with 415, by the VP8X flag or by an ANMF chunk', () => {
-    const flagged = riffWebp([riffChunk('VP8X', vp8xPayload(0x02, 40, 30)), riffChunk('ANIM', new Uint8Array(6))]);
-    expect(problemOf(() => readWebpHeader(flagged))).toMatchObject({ status: 415, detail: expect.stringMatching(/^animated WebP images are not supported/) });
-    const unflagged = riffWebp([riffChunk('VP8X', vp8xPayload(0, 40, 30)), riffChunk('ANMF', new Uint8Array(16))]);
+    const flagged = riffWebp([
+      riffChunk('VP8X', vp8xPayload(0x02, 40, 30)),
+      riffChunk('ANIM', new Uint8Array(6)),
+    ]);
+    expect(problemOf(() => readWebpHeader(flagged))).toMatchObject({
+      status: 415,
+      detail: expect.stringMatching(/^animated WebP images are not supported/),
+    });
+    const unflagged = riffWebp([
+      riffChunk('VP8X', vp8xPayload(0, 40, 30)),
+      riffChunk('ANMF', new Uint8Array(16)),
+    ]);
     expect(problemOf(() => readWebpHeader(unflagged)).status).toBe(415);
   });
 
@@ -145,15 +234,31 @@ describe('crafted and damaged WebP files', () => {
     const image = riffChunk('VP8L', vp8lPayload(40, 30));
     const cases: [Uint8Array, RegExp][] = [
       [riffWebp([image], 1000), /declares 1008 bytes, but the file has 42/],
-      [riffWebp([riffChunk('VP8X', vp8xPayload(0, 40, 30)), ...Array.from({ length: 70 }, () => riffChunk('XMP ', new Uint8Array(0))), image]), /more than 64 chunks/],
+      [
+        riffWebp([
+          riffChunk('VP8X', vp8xPayload(0, 40, 30)),
+          ...Array.from({ length: 70 }, () => riffChunk('XMP ', new Uint8Array(0))),
+          image,
+        ]),
+        /more than 64 chunks/,
+      ],
       [riffWebp([riffChunk('VP8L', vp8lPayload(16384, 16))]), /invalid size 16384x16/],
-      [riffWebp([riffChunk('VP8X', vp8xPayload(0, 41, 30)), image]), /canvas is 41x30, but the image is 40x30/],
+      [
+        riffWebp([riffChunk('VP8X', vp8xPayload(0, 41, 30)), image]),
+        /canvas is 41x30, but the image is 40x30/,
+      ],
       [riffWebp([riffChunk('VP8X', vp8xPayload(0, 40, 30))]), /no VP8 or VP8L image chunk/],
       [riffWebp([riffChunk('ICCP', new Uint8Array(4))]), /first chunk is "ICCP"/],
-      [riffWebp([riffChunk('VP8 ', new Uint8Array([1, 0, 0, 0x9d, 1, 0x2a, 40, 0, 30, 0]))]), /does not start with a key frame/],
+      [
+        riffWebp([riffChunk('VP8 ', new Uint8Array([1, 0, 0, 0x9d, 1, 0x2a, 40, 0, 30, 0]))]),
+        /does not start with a key frame/,
+      ],
     ];
     for (const [bytes, detail] of cases) {
-      expect(problemOf(() => readWebpHeader(bytes))).toMatchObject({ status: 400, detail: expect.stringMatching(detail) });
+      expect(problemOf(() => readWebpHeader(bytes))).toMatchObject({
+        status: 400,
+        detail: expect.stringMatching(detail),
+      });
     }
   });
 
@@ -161,7 +266,10 @@ describe('crafted and damaged WebP files', () => {
     // A header alone: decoding would fail, so a 413 shows the check came first.
     const big = riffWebp([riffChunk('VP8L', vp8lPayload(4096, 4096))]);
     expect(4096 * 4096).toBeGreaterThan(WEBP_MAX_PIXELS);
-    expect(problemOf(() => readWebpHeader(big))).toMatchObject({ status: 413, detail: expect.stringContaining('4096x4096 = 16777216 pixels') });
+    expect(problemOf(() => readWebpHeader(big))).toMatchObject({
+      status: 413,
+      detail: expect.stringContaining('4096x4096 = 16777216 pixels'),
+    });
     const edge = riffWebp([riffChunk('VP8L', vp8lPayload(2048, 2048))]);
     expect(readWebpHeader(edge)).toMatchObject({ width: 2048, height: 2048 });
   });
@@ -170,7 +278,19 @@ describe('crafted and damaged WebP files', () => {
     const rgba = garmentPhoto(3, 120, 90, { transparent: true });
     for (const options of [{ quality: 75 }, { lossless: true }]) {
       const webp = await encodeWebp(rgba, 120, 90, options);
-      for (const length of [0, 5, 12, 19, 20, 30, 40, webp.length >> 2, webp.length >> 1, webp.length - 9, webp.length - 1]) {
+      for (const length of [
+        0,
+        5,
+        12,
+        19,
+        20,
+        30,
+        40,
+        webp.length >> 2,
+        webp.length >> 1,
+        webp.length - 9,
+        webp.length - 1,
+      ]) {
         expect(problemOf(() => decode(webp.subarray(0, length))).status).toBe(400);
       }
     }
@@ -181,7 +301,11 @@ describe('crafted and damaged WebP files', () => {
     let next = 7;
     const random = () => (next = (Math.imul(next, 1103515245) + 12345) >>> 0) / 2 ** 32;
     let problems = 0;
-    for (const options of [{ quality: 70 }, { lossless: true }, { quality: 70, alphaQuality: 50 }]) {
+    for (const options of [
+      { quality: 70 },
+      { lossless: true },
+      { quality: 70, alphaQuality: 50 },
+    ]) {
       const webp = await encodeWebp(rgba, 160, 120, options);
       for (let trial = 0; trial < 40; trial++) {
         const damaged = webp.slice();

@@ -19,7 +19,18 @@ interface V2Response {
   outputs: { name: string; shape: number[]; datatype: string; data: number[] }[];
 }
 
-const LABELS = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const LABELS = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 const { images } = testImages(4);
 const image = images[0]!;
 
@@ -30,7 +41,11 @@ beforeAll(async () => {
 afterAll(() => worker?.dispose());
 
 async function postJson(path: string, body: unknown): Promise<Response> {
-  return worker.fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return worker.fetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 async function ok<T>(response: Response): Promise<T> {
@@ -41,7 +56,13 @@ async function ok<T>(response: Response): Promise<T> {
 }
 
 async function classify(body: BodyInit, type: string, query = ''): Promise<Classification> {
-  return ok(await worker.fetch(`/v1/classify${query}`, { method: 'POST', headers: { 'Content-Type': type }, body }));
+  return ok(
+    await worker.fetch(`/v1/classify${query}`, {
+      method: 'POST',
+      headers: { 'Content-Type': type },
+      body,
+    }),
+  );
 }
 
 /** All ten class probabilities, by class index, from a classify answer with top=10. */
@@ -53,7 +74,9 @@ function byIndex(result: Classification): number[] {
 
 /** The rows of a :predict answer: "predictions" for the row format, "outputs" for the columnar one. */
 async function tfPredict(body: object): Promise<number[][]> {
-  const answer = await ok<Record<string, number[][]>>(await postJson('/v1/models/fashion-mnist:predict', body));
+  const answer = await ok<Record<string, number[][]>>(
+    await postJson('/v1/models/fashion-mnist:predict', body),
+  );
   const key = 'inputs' in body ? 'outputs' : 'predictions';
   expect(Object.keys(answer)).toEqual([key]);
   return answer[key]!;
@@ -66,7 +89,16 @@ async function v2Infer(body: unknown): Promise<V2Response> {
 describe('a cold isolate', () => {
   // Runs first: these are the Worker's very first requests, all at once, racing the model's lazy init.
   it('answers health and metadata endpoints concurrently, before any inference', async () => {
-    const paths = ['/v2/health/live', '/v2/health/ready', '/v2/models/fashion-mnist/ready', '/v2/models/fashion-mnist', '/v1/models/fashion-mnist', '/v1/models/fashion-mnist/metadata', '/v2', '/openapi.json'];
+    const paths = [
+      '/v2/health/live',
+      '/v2/health/ready',
+      '/v2/models/fashion-mnist/ready',
+      '/v2/models/fashion-mnist',
+      '/v1/models/fashion-mnist',
+      '/v1/models/fashion-mnist/metadata',
+      '/v2',
+      '/openapi.json',
+    ];
     const responses = await Promise.all(paths.map((path) => worker.fetch(path)));
     for (const [i, response] of responses.entries()) expect(response.status, paths[i]).toBe(200);
     await Promise.all(responses.map((response) => response.body?.cancel()));
@@ -100,7 +132,11 @@ describe('POST /v1/classify', () => {
     const raw = byIndex(await classify(image, 'application/octet-stream', '?top=10'));
     const variants = await Promise.all([
       classify(JSON.stringify({ pixels: Array.from(image) }), 'application/json', '?top=10'),
-      classify(JSON.stringify({ pixels: toRows(image) }), 'Application/JSON; charset=utf-8', '?top=10'),
+      classify(
+        JSON.stringify({ pixels: toRows(image) }),
+        'Application/JSON; charset=utf-8',
+        '?top=10',
+      ),
       classify(toPng(image), 'image/png', '?top=10'),
       classify(toPng(image), 'IMAGE/PNG; foo=bar', '?top=10'),
     ]);
@@ -116,20 +152,35 @@ describe('POST /v1/classify', () => {
 
 describe('TensorFlow Serving API', () => {
   it('reports the model AVAILABLE', async () => {
-    const status = await ok<{ model_version_status: unknown[] }>(await worker.fetch('/v1/models/fashion-mnist'));
+    const status = await ok<{ model_version_status: unknown[] }>(
+      await worker.fetch('/v1/models/fashion-mnist'),
+    );
     expect(status.model_version_status).toEqual([
-      { version: expect.any(String), state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } },
+      {
+        version: expect.any(String),
+        state: 'AVAILABLE',
+        status: { error_code: 'OK', error_message: '' },
+      },
     ]);
   });
 
   it('describes the serving_default signature', async () => {
     const metadata = await ok<any>(await worker.fetch('/v1/models/fashion-mnist/metadata'));
-    expect(metadata.model_spec).toMatchObject({ name: 'fashion-mnist', version: expect.any(String) });
+    expect(metadata.model_spec).toMatchObject({
+      name: 'fashion-mnist',
+      version: expect.any(String),
+    });
     const signature = metadata.metadata.signature_def.signature_def.serving_default;
     expect(signature.method_name).toBe('tensorflow/serving/predict');
     expect(signature.inputs.images.dtype).toBe('DT_FLOAT');
-    expect(signature.inputs.images.tensor_shape.dim.map((d: { size: string }) => d.size)).toEqual(['-1', '28', '28']);
-    expect(signature.outputs.probabilities.tensor_shape.dim.map((d: { size: string }) => d.size)).toEqual(['-1', '10']);
+    expect(signature.inputs.images.tensor_shape.dim.map((d: { size: string }) => d.size)).toEqual([
+      '-1',
+      '28',
+      '28',
+    ]);
+    expect(
+      signature.outputs.probabilities.tensor_shape.dim.map((d: { size: string }) => d.size),
+    ).toEqual(['-1', '10']);
   });
 
   it('accepts every instance encoding, row and columnar, with the same results', async () => {
@@ -151,7 +202,9 @@ describe('TensorFlow Serving API', () => {
   });
 
   it('answers a batch row by row, mixed encodings included', async () => {
-    const singles = await Promise.all(images.map(async (img) => (await tfPredict({ instances: [Array.from(img)] }))[0]!));
+    const singles = await Promise.all(
+      images.map(async (img) => (await tfPredict({ instances: [Array.from(img)] }))[0]!),
+    );
     const batch = await tfPredict({
       instances: images.map((img, i) => (i % 2 ? toRows(img) : { b64: base64(toPng(img)) })),
     });
@@ -160,7 +213,9 @@ describe('TensorFlow Serving API', () => {
   });
 
   it('takes a full batch of 256', async () => {
-    const predictions = await tfPredict({ instances: Array.from({ length: 256 }, (_, i) => Array.from(images[i % 4]!)) });
+    const predictions = await tfPredict({
+      instances: Array.from({ length: 256 }, (_, i) => Array.from(images[i % 4]!)),
+    });
     expect(predictions).toHaveLength(256);
   });
 });
@@ -169,8 +224,15 @@ describe('Open Inference Protocol v2', () => {
   it('answers the health probes and server metadata', async () => {
     expect(await ok(await worker.fetch('/v2/health/live'))).toEqual({ live: true });
     expect(await ok(await worker.fetch('/v2/health/ready'))).toEqual({ ready: true });
-    expect(await ok(await worker.fetch('/v2/models/fashion-mnist/ready'))).toEqual({ name: 'fashion-mnist', ready: true });
-    expect(await ok(await worker.fetch('/v2'))).toEqual({ name: expect.any(String), version: expect.any(String), extensions: ['binary_tensor_data', 'classification'] });
+    expect(await ok(await worker.fetch('/v2/models/fashion-mnist/ready'))).toEqual({
+      name: 'fashion-mnist',
+      ready: true,
+    });
+    expect(await ok(await worker.fetch('/v2'))).toEqual({
+      name: expect.any(String),
+      version: expect.any(String),
+      extensions: ['binary_tensor_data', 'classification'],
+    });
     const head = await worker.fetch('/v2/health/live', { method: 'HEAD' });
     expect(head.status).toBe(200);
   });
@@ -180,23 +242,57 @@ describe('Open Inference Protocol v2', () => {
       name: 'fashion-mnist',
       versions: [expect.any(String)],
       platform: expect.any(String),
-      inputs: [{ name: 'images', datatype: 'FP32', shape: [-1, 28, 28], parameters: expect.objectContaining({ datatypes: expect.arrayContaining(['UINT8', 'INT32', 'INT64', 'FP16', 'FP64', 'BYTES']) }) }],
+      inputs: [
+        {
+          name: 'images',
+          datatype: 'FP32',
+          shape: [-1, 28, 28],
+          parameters: expect.objectContaining({
+            datatypes: expect.arrayContaining(['UINT8', 'INT32', 'INT64', 'FP16', 'FP64', 'BYTES']),
+          }),
+        },
+      ],
       outputs: [{ name: 'probabilities', datatype: 'FP32', shape: [-1, 10] }],
     });
   });
 
   it('infers a batch in every shape and datatype, echoing the id', async () => {
     const flat = images.flatMap((img) => Array.from(img));
-    const reference = await v2Infer({ id: 'req-42', inputs: [{ name: 'images', shape: [4, 784], datatype: 'UINT8', data: flat }] });
-    expect(reference).toMatchObject({ model_name: 'fashion-mnist', model_version: expect.any(String), id: 'req-42' });
+    const reference = await v2Infer({
+      id: 'req-42',
+      inputs: [{ name: 'images', shape: [4, 784], datatype: 'UINT8', data: flat }],
+    });
+    expect(reference).toMatchObject({
+      model_name: 'fashion-mnist',
+      model_version: expect.any(String),
+      id: 'req-42',
+    });
     expect(reference.outputs).toHaveLength(1);
-    expect(reference.outputs[0]).toMatchObject({ name: 'probabilities', shape: [4, 10], datatype: 'FP32' });
+    expect(reference.outputs[0]).toMatchObject({
+      name: 'probabilities',
+      shape: [4, 10],
+      datatype: 'FP32',
+    });
     expect(reference.outputs[0]!.data).toHaveLength(40);
 
     const variants = [
       { inputs: [{ name: 'images', shape: [4, 28, 28], datatype: 'FP32', data: flat }] },
-      { inputs: [{ name: 'images', shape: [4, 28, 28], datatype: 'UINT8', data: images.map(toRows) }] },
-      { inputs: [{ name: 'images', shape: [4, 784], datatype: 'FP32', data: images.map((img) => Array.from(img)) }], outputs: [{ name: 'probabilities' }] },
+      {
+        inputs: [
+          { name: 'images', shape: [4, 28, 28], datatype: 'UINT8', data: images.map(toRows) },
+        ],
+      },
+      {
+        inputs: [
+          {
+            name: 'images',
+            shape: [4, 784],
+            datatype: 'FP32',
+            data: images.map((img) => Array.from(img)),
+          },
+        ],
+        outputs: [{ name: 'probabilities' }],
+      },
     ];
     for (const body of variants) {
       const response = await v2Infer(body);
@@ -211,7 +307,9 @@ describe('consistency across the three APIs', () => {
     for (const img of images) {
       const viaClassify = byIndex(await classify(toPng(img), 'image/png', '?top=10'));
       const [viaPredict] = await tfPredict({ instances: [{ b64: base64(toPng(img)) }] });
-      const viaInfer = await v2Infer({ inputs: [{ name: 'images', shape: [1, 784], datatype: 'UINT8', data: Array.from(img) }] });
+      const viaInfer = await v2Infer({
+        inputs: [{ name: 'images', shape: [1, 784], datatype: 'UINT8', data: Array.from(img) }],
+      });
       expectSameProbabilities(viaPredict!, viaClassify);
       expectSameProbabilities(viaInfer.outputs[0]!.data, viaClassify);
     }
@@ -222,8 +320,8 @@ describe('GET /openapi.json', () => {
   it('is an OpenAPI 3.1 document listing every endpoint', async () => {
     const document = await ok<any>(await worker.fetch('/openapi.json'));
     expect(document.openapi).toMatch(/^3\.1\./);
-    const operations = Object.entries(document.paths as Record<string, object>).flatMap(([path, item]) =>
-      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    const operations = Object.entries(document.paths as Record<string, object>).flatMap(
+      ([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
     );
     expect(operations.sort()).toEqual(
       [
@@ -253,10 +351,20 @@ describe('GET /openapi.json', () => {
         'GET /openapi.json',
       ].sort(),
     );
-    expect(Object.keys(document.paths['/v1/classify'].post.requestBody.content).sort()).toEqual(
-      ['application/json', 'application/octet-stream', 'image/avif', 'image/gif', 'image/heic', 'image/jpeg', 'image/png', 'image/tiff', 'image/webp'],
-    );
-    expect(document.components.responses.BadRequest.content['application/problem+json'].schema.$ref).toBe('#/components/schemas/Problem');
+    expect(Object.keys(document.paths['/v1/classify'].post.requestBody.content).sort()).toEqual([
+      'application/json',
+      'application/octet-stream',
+      'image/avif',
+      'image/gif',
+      'image/heic',
+      'image/jpeg',
+      'image/png',
+      'image/tiff',
+      'image/webp',
+    ]);
+    expect(
+      document.components.responses.BadRequest.content['application/problem+json'].schema.$ref,
+    ).toBe('#/components/schemas/Problem');
     // Every $ref resolves within the document.
     for (const [, pointer] of JSON.stringify(document).matchAll(/"\$ref":"#\/([^"]+)"/g)) {
       const target = pointer!.split('/').reduce((node: any, key) => node?.[key], document);

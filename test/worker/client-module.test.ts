@@ -14,7 +14,10 @@ const SOURCE = readFileSync(join(PROJECT_ROOT, 'worker', 'client', 'client.js'),
 let worker: WorkerUnderTest;
 let allowList: WorkerUnderTest;
 beforeAll(async () => {
-  [worker, allowList] = await Promise.all([startWorker(), startWorker({ bindings: { ALLOWED_ORIGINS: 'https://shop.example' } })]);
+  [worker, allowList] = await Promise.all([
+    startWorker(),
+    startWorker({ bindings: { ALLOWED_ORIGINS: 'https://shop.example' } }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([worker?.dispose(), allowList?.dispose()]);
@@ -22,7 +25,9 @@ afterAll(async () => {
 
 describe('GET /client.js', () => {
   it('is the helper source, as cacheable JavaScript', async () => {
-    const response = await worker.fetch('/client.js', { headers: { Origin: 'https://anyone.example' } });
+    const response = await worker.fetch('/client.js', {
+      headers: { Origin: 'https://anyone.example' },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('Content-Type')).toBe('text/javascript; charset=utf-8');
     expect(response.headers.get('Cache-Control')).toMatch(/^public, max-age=\d+$/);
@@ -50,10 +55,16 @@ describe('GET /client.js', () => {
     const module = await allowList.fetch('/client.js', { headers: stranger });
     expect(module.headers.get('Access-Control-Allow-Origin')).toBe('*');
     await module.body?.cancel();
-    const listed = await allowList.fetch('/client.js', { headers: { Origin: 'https://shop.example' } });
+    const listed = await allowList.fetch('/client.js', {
+      headers: { Origin: 'https://shop.example' },
+    });
     expect(listed.headers.get('Access-Control-Allow-Origin')).toBe('https://shop.example');
     await listed.body?.cancel();
-    const api = await allowList.fetch('/v1/classify', { method: 'POST', headers: { ...stranger, 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(784) });
+    const api = await allowList.fetch('/v1/classify', {
+      method: 'POST',
+      headers: { ...stranger, 'Content-Type': 'application/octet-stream' },
+      body: new Uint8Array(784),
+    });
     expect(api.headers.get('Access-Control-Allow-Origin')).toBeNull();
     await api.body?.cancel();
   });

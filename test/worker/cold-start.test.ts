@@ -16,13 +16,19 @@ const FAILING_STARTUP = 'test/worker/fixtures/failing-startup.ts';
 const { images } = testImages(2);
 
 const classify = (worker: WorkerUnderTest, image: Bytes): Promise<Response> =>
-  worker.fetch('/v1/classify', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: image });
+  worker.fetch('/v1/classify', {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: image,
+  });
 
 describe('a fresh isolate', () => {
   let worker: WorkerUnderTest;
   let weightTensors: number;
   beforeAll(async () => {
-    const asset = await decodeAsset(new Uint8Array(await readFile(join(PROJECT_ROOT, 'models/fashion-mnist-mlp.bin'))));
+    const asset = await decodeAsset(
+      new Uint8Array(await readFile(join(PROJECT_ROOT, 'models/fashion-mnist-mlp.bin'))),
+    );
     weightTensors = asset.tensors.size;
     worker = await startWorker({ entry: APP_PROBE });
   });
@@ -33,7 +39,15 @@ describe('a fresh isolate', () => {
     const atStart = await runtimeOf(worker);
     // The backend started once, the default model's weights are resident, and its warm-up
     // prediction (which packs the weights for XNNPACK) has run; the other models wait for a request.
-    expect(atStart).toMatchObject({ backend: 'wasm', simd: true, initialised: true, initialisations: 1, tensors: weightTensors, models: ['fashion-mnist'], predictions: 1 });
+    expect(atStart).toMatchObject({
+      backend: 'wasm',
+      simd: true,
+      initialised: true,
+      initialisations: 1,
+      tensors: weightTensors,
+      models: ['fashion-mnist'],
+      predictions: 1,
+    });
 
     const sent = [images[0]!, images[1]!, images[0]!];
     for (const [i, image] of sent.entries()) {
@@ -41,7 +55,13 @@ describe('a fresh isolate', () => {
       expect(response.status, await response.clone().text()).toBe(200);
       await response.arrayBuffer();
       // Nothing started or loaded on the way: one prediction more, the same tensors and wasm heap.
-      expect(await runtimeOf(worker)).toMatchObject({ initialisations: 1, models: ['fashion-mnist'], predictions: 2 + i, tensors: atStart.tensors, wasmHeapBytes: atStart.wasmHeapBytes });
+      expect(await runtimeOf(worker)).toMatchObject({
+        initialisations: 1,
+        models: ['fashion-mnist'],
+        predictions: 2 + i,
+        tensors: atStart.tensors,
+        wasmHeapBytes: atStart.wasmHeapBytes,
+      });
     }
   });
 });
@@ -69,11 +89,23 @@ describe('an isolate whose startup fails', () => {
 
   test('answers inference and readiness with 503 naming what failed, retrying the start each time', async () => {
     const before = await runtimeOf(worker);
-    expect(before).toMatchObject({ backend: 'none', initialised: false, models: [], predictions: 0 });
+    expect(before).toMatchObject({
+      backend: 'none',
+      initialised: false,
+      models: [],
+      predictions: 0,
+    });
     expect(before.initialisations).toBeGreaterThanOrEqual(1);
 
     const requests: [string, RequestInit?][] = [
-      ['/v1/classify', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: images[0]! }],
+      [
+        '/v1/classify',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream' },
+          body: images[0]!,
+        },
+      ],
       ['/v2/health/ready'],
       ['/v2/models/fashion-mnist/ready'],
     ];
@@ -82,9 +114,16 @@ describe('an isolate whose startup fails', () => {
       expect(response.status, path).toBe(503);
       expect(response.headers.get('content-type')).toBe('application/problem+json');
       const problem = (await response.json()) as { status: number; detail: string };
-      expect(problem).toMatchObject({ status: 503, detail: `model "fashion-mnist" failed to initialise: the wasm backend did not start; the error is in the Worker's logs` });
+      expect(problem).toMatchObject({
+        status: 503,
+        detail: `model "fashion-mnist" failed to initialise: the wasm backend did not start; the error is in the Worker's logs`,
+      });
     }
     const after = await runtimeOf(worker);
-    expect(after).toMatchObject({ backend: 'none', initialised: false, initialisations: before.initialisations + requests.length });
+    expect(after).toMatchObject({
+      backend: 'none',
+      initialised: false,
+      initialisations: before.initialisations + requests.length,
+    });
   });
 });

@@ -12,16 +12,26 @@ const ALLOWED = 'https://shop.example';
 function preflight(worker: WorkerUnderTest, origin: string): Promise<Response> {
   return worker.fetch('/v1/classify', {
     method: 'OPTIONS',
-    headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+    headers: {
+      Origin: origin,
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'content-type',
+    },
   });
 }
 
 function classify(worker: WorkerUnderTest, origin: string): Promise<Response> {
-  return worker.fetch('/v1/classify', { method: 'POST', headers: { Origin: origin, 'Content-Type': 'image/png' }, body: toPng(image) });
+  return worker.fetch('/v1/classify', {
+    method: 'POST',
+    headers: { Origin: origin, 'Content-Type': 'image/png' },
+    body: toPng(image),
+  });
 }
 
 function exposed(response: Response): string[] {
-  return (response.headers.get('Access-Control-Expose-Headers') ?? '').split(',').map((name) => name.trim().toLowerCase());
+  return (response.headers.get('Access-Control-Expose-Headers') ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase());
 }
 
 describe('ALLOWED_ORIGINS = "*" (default)', () => {
@@ -35,13 +45,21 @@ describe('ALLOWED_ORIGINS = "*" (default)', () => {
     const response = await preflight(worker, 'https://anyone.example');
     expect(response.status).toBe(204);
     expect(response.headers.get('Access-Control-Allow-Origin')).toBe('*');
-    expect(response.headers.get('Access-Control-Allow-Methods')?.split(',')).toEqual(expect.arrayContaining(['GET', 'POST']));
-    expect(response.headers.get('Access-Control-Allow-Headers')?.toLowerCase().split(',')).toEqual(['content-type', 'authorization']);
+    expect(response.headers.get('Access-Control-Allow-Methods')?.split(',')).toEqual(
+      expect.arrayContaining(['GET', 'POST']),
+    );
+    expect(response.headers.get('Access-Control-Allow-Headers')?.toLowerCase().split(',')).toEqual([
+      'content-type',
+      'authorization',
+    ]);
     expect(response.headers.get('Access-Control-Max-Age')).toBe('86400');
   });
 
   it('lets any origin read responses, errors included, without Vary: Origin', async () => {
-    for (const response of [await classify(worker, 'https://anyone.example'), await worker.fetch('/nope', { headers: { Origin: 'https://x.example' } })]) {
+    for (const response of [
+      await classify(worker, 'https://anyone.example'),
+      await worker.fetch('/nope', { headers: { Origin: 'https://x.example' } }),
+    ]) {
       expect(response.headers.get('Access-Control-Allow-Origin')).toBe('*');
       expect(response.headers.get('Vary') ?? '').not.toMatch(/origin/i);
       await response.body?.cancel();
@@ -60,13 +78,16 @@ describe('ALLOWED_ORIGINS = "*" (default)', () => {
       await worker.fetch('/v2/models/fashion-mnist/infer', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ inputs: [{ name: 'images', shape: [1, 784], datatype: 'UINT8', data: pixels }] }),
+        body: JSON.stringify({
+          inputs: [{ name: 'images', shape: [1, 784], datatype: 'UINT8', data: pixels }],
+        }),
       }),
     ];
     for (const response of responses) {
       expect(response.status).toBe(200);
       const timing = response.headers.get('Server-Timing') ?? '';
-      for (const metric of ['read', 'decode', 'infer', 'total']) expect(timing).toMatch(new RegExp(`(^|,\\s*)${metric};dur=\\d+(\\.\\d+)?`));
+      for (const metric of ['read', 'decode', 'infer', 'total'])
+        expect(timing).toMatch(new RegExp(`(^|,\\s*)${metric};dur=\\d+(\\.\\d+)?`));
       expect(exposed(response)).toContain('server-timing');
       expect(response.headers.get('Timing-Allow-Origin')).toBe('*');
       await response.body?.cancel();
@@ -77,7 +98,9 @@ describe('ALLOWED_ORIGINS = "*" (default)', () => {
 describe('ALLOWED_ORIGINS as an allow-list', () => {
   let worker: WorkerUnderTest;
   beforeAll(async () => {
-    worker = await startWorker({ bindings: { ALLOWED_ORIGINS: `https://other.example, ${ALLOWED}` } });
+    worker = await startWorker({
+      bindings: { ALLOWED_ORIGINS: `https://other.example, ${ALLOWED}` },
+    });
   });
   afterAll(() => worker?.dispose());
 
@@ -108,7 +131,10 @@ describe('ALLOWED_ORIGINS as an allow-list', () => {
   });
 
   it('lets a listed origin read error responses too', async () => {
-    const response = await worker.fetch('/v1/classify', { method: 'GET', headers: { Origin: ALLOWED } });
+    const response = await worker.fetch('/v1/classify', {
+      method: 'GET',
+      headers: { Origin: ALLOWED },
+    });
     expect(response.status).toBe(405);
     expect(response.headers.get('Access-Control-Allow-Origin')).toBe(ALLOWED);
     await response.body?.cancel();

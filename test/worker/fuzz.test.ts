@@ -10,7 +10,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { testImages } from '../../harness/dataset.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
-import { answerProblem, hostileRequest, imagePool, MAX_BATCH, requestInit, type HostileRequest } from '../../harness/hostile.ts';
+import {
+  answerProblem,
+  hostileRequest,
+  imagePool,
+  MAX_BATCH,
+  requestInit,
+  type HostileRequest,
+} from '../../harness/hostile.ts';
 import { APP_PROBE, runtimeOf } from '../../harness/worker/probe.ts';
 
 /** Requests in flight at once: enough to interleave body reads with decoding and inference. */
@@ -21,7 +28,10 @@ const RUNS = 1_300;
 const pool = await imagePool(testImages(16).images);
 const requests = hostileRequest(pool);
 /** The valid requests of the sample, for the first burst and the checks after the fuzzing. */
-const valid = fc.sample(requests.filter((request) => request.mustSucceed), { numRuns: 64, seed: 1 });
+const valid = fc.sample(
+  requests.filter((request) => request.mustSucceed),
+  { numRuns: 64, seed: 1 },
+);
 
 let worker: WorkerUnderTest;
 beforeAll(async () => {
@@ -53,21 +63,39 @@ it(`answers ${RUNS * CONCURRENCY} generated requests with a valid 200 or a 4xx p
   const ready = await worker.fetch('/v2/health/ready');
   expect(ready.status).toBe(200);
   await ready.arrayBuffer();
-  const full = { inputs: [{ name: 'images', shape: [MAX_BATCH, 784], datatype: 'UINT8', data: new Array(MAX_BATCH * 784).fill(0) }] };
-  const warm = await worker.fetch('/v2/models/fashion-mnist/infer', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(full) });
+  const full = {
+    inputs: [
+      {
+        name: 'images',
+        shape: [MAX_BATCH, 784],
+        datatype: 'UINT8',
+        data: new Array(MAX_BATCH * 784).fill(0),
+      },
+    ],
+  };
+  const warm = await worker.fetch('/v2/models/fashion-mnist/infer', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(full),
+  });
   expect(warm.status).toBe(200);
   await warm.arrayBuffer();
   const before = await runtimeOf(worker);
 
   statuses.clear();
   await fc.assert(
-    fc.asyncProperty(fc.array(requests, { minLength: CONCURRENCY, maxLength: CONCURRENCY }), async (batch) => {
-      expect((await Promise.all(batch.map(exchange))).filter(Boolean)).toEqual([]);
-    }),
+    fc.asyncProperty(
+      fc.array(requests, { minLength: CONCURRENCY, maxLength: CONCURRENCY }),
+      async (batch) => {
+        expect((await Promise.all(batch.map(exchange))).filter(Boolean)).toEqual([]);
+      },
+    ),
     { numRuns: RUNS },
   );
   const sent = [...statuses.values()].reduce((sum, count) => sum + count, 0);
-  console.info(`fuzz: ${sent} requests, by status: ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`);
+  console.info(
+    `fuzz: ${sent} requests, by status: ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
+  );
   expect(sent).toBeGreaterThanOrEqual(10_000);
 
   // The isolate is still the same one, serving valid requests, with nothing left behind.

@@ -13,14 +13,18 @@ const ENTRY = 'test/worker/fixtures/images-worker.ts';
 let bound: WorkerUnderTest;
 let unbound: WorkerUnderTest;
 beforeAll(async () => {
-  [bound, unbound] = await Promise.all([startWorker({ entry: ENTRY, images: true }), startWorker({ entry: ENTRY })]);
+  [bound, unbound] = await Promise.all([
+    startWorker({ entry: ENTRY, images: true }),
+    startWorker({ entry: ENTRY }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([bound?.dispose(), unbound?.dispose()]);
 });
 
 const [WIDTH, HEIGHT] = [900, 600];
-const photo = () => sharp(garmentPhoto(3, WIDTH, HEIGHT), { raw: { width: WIDTH, height: HEIGHT, channels: 4 } });
+const photo = () =>
+  sharp(garmentPhoto(3, WIDTH, HEIGHT), { raw: { width: WIDTH, height: HEIGHT, channels: 4 } });
 
 const encoders = {
   'image/avif': () => photo().avif({ quality: 70 }).toBuffer(),
@@ -28,11 +32,19 @@ const encoders = {
   'image/tiff': () => photo().tiff().toBuffer(),
 } as const;
 
-const post = (worker: WorkerUnderTest, bytes: Uint8Array) => worker.fetch('/convert?longSide=256', { method: 'POST', body: Buffer.from(bytes) });
+const post = (worker: WorkerUnderTest, bytes: Uint8Array) =>
+  worker.fetch('/convert?longSide=256', { method: 'POST', body: Buffer.from(bytes) });
 
 /** Gray pixels of an image as sharp decodes and scales it: the reference. */
-async function gray(bytes: Uint8Array, width?: number): Promise<{ width: number; height: number; data: Buffer }> {
-  const { data, info } = await sharp(bytes).resize(width ? { width } : undefined).grayscale().raw().toBuffer({ resolveWithObject: true });
+async function gray(
+  bytes: Uint8Array,
+  width?: number,
+): Promise<{ width: number; height: number; data: Buffer }> {
+  const { data, info } = await sharp(bytes)
+    .resize(width ? { width } : undefined)
+    .grayscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data };
 }
 
@@ -50,21 +62,30 @@ describe('with the Images binding', () => {
       expect([out.width, out.height]).toEqual([256, 171]);
       const reference = await gray(bytes, 256);
       let difference = 0;
-      for (let i = 0; i < out.data.length; i++) difference += Math.abs(out.data[i]! - reference.data[i]!);
+      for (let i = 0; i < out.data.length; i++)
+        difference += Math.abs(out.data[i]! - reference.data[i]!);
       expect(difference / out.data.length).toBeLessThan(4);
       expect(Math.min(...out.data)).toBeLessThan(100); // the garment, not a blank
     });
   }
 
   it('keeps a small image at its size', async () => {
-    const bytes = new Uint8Array(await sharp(garmentPhoto(4, 120, 90), { raw: { width: 120, height: 90, channels: 4 } }).gif().toBuffer());
+    const bytes = new Uint8Array(
+      await sharp(garmentPhoto(4, 120, 90), { raw: { width: 120, height: 90, channels: 4 } })
+        .gif()
+        .toBuffer(),
+    );
     const out = await gray(new Uint8Array(await (await post(bound, bytes)).arrayBuffer()));
     expect([out.width, out.height]).toEqual([120, 90]);
   });
 
   it('scales a portrait image by its height', async () => {
     // GIF: the local binding's info() sizes it (not AVIF or TIFF, which are then scaled by the width).
-    const bytes = new Uint8Array(await sharp(garmentPhoto(5, 300, 700), { raw: { width: 300, height: 700, channels: 4 } }).gif().toBuffer());
+    const bytes = new Uint8Array(
+      await sharp(garmentPhoto(5, 300, 700), { raw: { width: 300, height: 700, channels: 4 } })
+        .gif()
+        .toBuffer(),
+    );
     const out = await gray(new Uint8Array(await (await post(bound, bytes)).arrayBuffer()));
     expect([out.width, out.height]).toEqual([110, 256]);
   });
@@ -81,7 +102,9 @@ describe('without the Images binding', () => {
     const response = await post(unbound, new Uint8Array(await encoders['image/avif']()));
     expect(response.status).toBe(415);
     const { detail } = (await response.json()) as { detail: string };
-    expect(detail).toBe('AVIF images can only be decoded through Cloudflare Images, which this Worker is deployed without: add [images] binding = "IMAGES" to wrangler.toml');
+    expect(detail).toBe(
+      'AVIF images can only be decoded through Cloudflare Images, which this Worker is deployed without: add [images] binding = "IMAGES" to wrangler.toml',
+    );
   });
 });
 
@@ -91,13 +114,17 @@ describe('sniffing', () => {
       const box = new Uint8Array(8 + 4 * (brands.length + 1));
       new DataView(box.buffer).setUint32(0, box.length);
       box.set(new TextEncoder().encode('ftyp'), 4);
-      [brands[0]!, '\0\0\0\0', ...brands.slice(1)].forEach((brand, i) => box.set(new TextEncoder().encode(brand), 8 + 4 * i));
+      [brands[0]!, '\0\0\0\0', ...brands.slice(1)].forEach((brand, i) =>
+        box.set(new TextEncoder().encode(brand), 8 + 4 * i),
+      );
       return new Uint8Array([...box, ...new Uint8Array(8)]);
     };
     expect(sniffBindingOnlyType(ftyp('heic', 'mif1', 'heic'))).toBe('image/heic');
     expect(sniffBindingOnlyType(ftyp('mif1', 'mif1', 'avif'))).toBe('image/avif');
     expect(sniffBindingOnlyType(ftyp('isom', 'isom', 'mp41'))).toBeUndefined();
-    expect(sniffBindingOnlyType(new Uint8Array([0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8]))).toBe('image/tiff');
+    expect(sniffBindingOnlyType(new Uint8Array([0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8]))).toBe(
+      'image/tiff',
+    );
     expect(sniffBindingOnlyType(new Uint8Array([0x89, 0x50, 0x4e, 0x47]))).toBeUndefined();
   });
 });

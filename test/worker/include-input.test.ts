@@ -25,8 +25,16 @@ beforeAll(async () => {
 });
 afterAll(() => worker?.dispose());
 
-async function classify(body: Bytes | string, type: string, query = '?include=input&top=10'): Promise<Classification> {
-  const response = await worker.fetch(`/v1/classify${query}`, { method: 'POST', headers: { 'Content-Type': type }, body });
+async function classify(
+  body: Bytes | string,
+  type: string,
+  query = '?include=input&top=10',
+): Promise<Classification> {
+  const response = await worker.fetch(`/v1/classify${query}`, {
+    method: 'POST',
+    headers: { 'Content-Type': type },
+    body,
+  });
   const text = await response.text();
   expect(response.status, text).toBe(200);
   return JSON.parse(text) as Classification;
@@ -36,18 +44,28 @@ async function classify(body: Bytes | string, type: string, query = '?include=in
 function inputPixels(answer: Classification): Uint8Array {
   expect(answer.input?.startsWith(PREFIX), answer.input?.slice(0, 40)).toBe(true);
   const png = decode(Buffer.from(answer.input!.slice(PREFIX.length), 'base64'), { checkCrc: true });
-  expect({ width: png.width, height: png.height, channels: png.channels, depth: png.depth }).toEqual({ width: 28, height: 28, channels: 1, depth: 8 });
+  expect({
+    width: png.width,
+    height: png.height,
+    channels: png.channels,
+    depth: png.depth,
+  }).toEqual({ width: 28, height: 28, channels: 1, depth: 8 });
   return new Uint8Array(png.data);
 }
 
 /** A shop photo: test image `pixels` negated (dark garment on white), upscaled into a 300x400 frame. */
 async function shopPhoto(pixels: Uint8Array): Promise<Bytes> {
-  const garment = await sharp(Buffer.from(pixels.map((v) => 255 - v)), { raw: { width: 28, height: 28, channels: 1 } })
+  const garment = await sharp(Buffer.from(pixels.map((v) => 255 - v)), {
+    raw: { width: 28, height: 28, channels: 1 },
+  })
     .resize(280, 280, { kernel: 'cubic' })
     .png()
     .toBuffer();
   const white = { r: 255, g: 255, b: 255 };
-  const photo = await sharp(garment).extend({ top: 60, bottom: 60, left: 10, right: 10, background: white }).jpeg({ quality: 90 }).toBuffer();
+  const photo = await sharp(garment)
+    .extend({ top: 60, bottom: 60, left: 10, right: 10, background: white })
+    .jpeg({ quality: 90 })
+    .toBuffer();
   return new Uint8Array(photo);
 }
 
@@ -57,9 +75,15 @@ describe('POST /v1/classify?include=input', () => {
   });
 
   it('returns JSON pixels, fractions rounded', async () => {
-    expect(inputPixels(await classify(JSON.stringify({ pixels: Array.from(image) }), 'application/json'))).toEqual(image);
+    expect(
+      inputPixels(
+        await classify(JSON.stringify({ pixels: Array.from(image) }), 'application/json'),
+      ),
+    ).toEqual(image);
     const fractional = Array.from(image, (value) => Math.max(0, value - 0.4));
-    expect(inputPixels(await classify(JSON.stringify({ pixels: fractional }), 'application/json'))).toEqual(image);
+    expect(
+      inputPixels(await classify(JSON.stringify({ pixels: fractional }), 'application/json')),
+    ).toEqual(image);
   });
 
   it('returns a 28x28 dark-background PNG unchanged, as the model sees it', async () => {
@@ -81,12 +105,19 @@ describe('POST /v1/classify?include=input', () => {
     expect(await classify(image, 'application/octet-stream', '')).not.toHaveProperty('input');
   });
 
-  it.each(['inputs', 'input,probabilities', '', 'INPUT'])('refuses include=%j with 400', async (value) => {
-    const response = await worker.fetch(`/v1/classify?include=${encodeURIComponent(value)}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/octet-stream' },
-      body: image,
-    });
-    await expectProblem(response, 400, /^query parameter include must be a comma-separated list of input, got /);
-  });
+  it.each(['inputs', 'input,probabilities', '', 'INPUT'])(
+    'refuses include=%j with 400',
+    async (value) => {
+      const response = await worker.fetch(`/v1/classify?include=${encodeURIComponent(value)}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: image,
+      });
+      await expectProblem(
+        response,
+        400,
+        /^query parameter include must be a comma-separated list of input, got /,
+      );
+    },
+  );
 });

@@ -29,13 +29,19 @@ interface LintReport {
 it('lints clean against the recommended rules', async () => {
   const file = join(dir, 'openapi.json');
   writeFileSync(file, await (await worker.fetch('/openapi.json')).text());
-  const run = promisify(execFile)('node_modules/.bin/redocly', ['lint', file, '--extends', 'recommended', '--format', 'json'], {
-    env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
-  });
+  const run = promisify(execFile)(
+    'node_modules/.bin/redocly',
+    ['lint', file, '--extends', 'recommended', '--format', 'json'],
+    {
+      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+    },
+  );
   // The CLI exits non-zero when it finds errors; its report is on stdout either way.
   const { stdout } = await run.catch((error: { stdout: string }) => error);
   const report = JSON.parse(stdout) as LintReport;
-  const problems = report.problems.map((p) => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? '?'}`);
+  const problems = report.problems.map(
+    (p) => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? '?'}`,
+  );
   expect(problems).toEqual([]);
   expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
 }, 60_000);

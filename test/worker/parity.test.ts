@@ -15,7 +15,10 @@ const ASSET = 'models/fashion-mnist-mlp.bin';
 let worker: WorkerUnderTest;
 let test: ImageSet;
 beforeAll(async () => {
-  [worker, { test }] = await Promise.all([startWorker(), loadFashionMnist({ allowDownload: false })]);
+  [worker, { test }] = await Promise.all([
+    startWorker(),
+    loadFashionMnist({ allowDownload: false }),
+  ]);
 });
 afterAll(() => worker?.dispose());
 
@@ -61,7 +64,11 @@ describe('shop photos of garments on a white background', () => {
         [shopPhoto(image(test, i), 3 + (i % 6), 10 + (i % 17)), 'image/jpeg'],
         [image(test, i).slice(), 'application/octet-stream'],
       ] as const) {
-        const response = await worker.fetch('/v1/classify?top=1', { method: 'POST', headers: { 'Content-Type': type }, body: body as Uint8Array<ArrayBuffer> });
+        const response = await worker.fetch('/v1/classify?top=1', {
+          method: 'POST',
+          headers: { 'Content-Type': type },
+          body: body as Uint8Array<ArrayBuffer>,
+        });
         expect(response.status).toBe(200);
         const { predictions } = (await response.json()) as { predictions: { index: number }[] };
         if (predictions[0]!.index !== label) continue;

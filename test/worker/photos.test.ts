@@ -23,8 +23,16 @@ interface Answer {
   detail?: string;
 }
 
-async function classify(target: WorkerUnderTest, body: Uint8Array, type: string): Promise<{ status: number; answer: Answer }> {
-  const response = await target.fetch('/v1/classify', { method: 'POST', headers: { 'content-type': type }, body: Buffer.from(body) });
+async function classify(
+  target: WorkerUnderTest,
+  body: Uint8Array,
+  type: string,
+): Promise<{ status: number; answer: Answer }> {
+  const response = await target.fetch('/v1/classify', {
+    method: 'POST',
+    headers: { 'content-type': type },
+    body: Buffer.from(body),
+  });
   return { status: response.status, answer: (await response.json()) as Answer };
 }
 
@@ -53,23 +61,39 @@ afterAll(async () => {
 });
 
 describe('camera-sized JPEG photos', () => {
-  it('a 24 MP (6000x4000) baseline JPEG is classified like the raw image', { timeout: 120_000 }, async () => {
-    const jpeg = new Uint8Array(await photo(6000, 4000).jpeg({ quality: 90, chromaSubsampling: '4:2:0' }).toBuffer());
-    const { status, answer } = await classify(worker, jpeg, 'image/jpeg');
-    expect(status, answer.detail).toBe(200);
-    expect(answer.predictions![0]!.label).toBe(chosen.label);
-  });
+  it(
+    'a 24 MP (6000x4000) baseline JPEG is classified like the raw image',
+    { timeout: 120_000 },
+    async () => {
+      const jpeg = new Uint8Array(
+        await photo(6000, 4000).jpeg({ quality: 90, chromaSubsampling: '4:2:0' }).toBuffer(),
+      );
+      const { status, answer } = await classify(worker, jpeg, 'image/jpeg');
+      expect(status, answer.detail).toBe(200);
+      expect(answer.predictions![0]!.label).toBe(chosen.label);
+    },
+  );
 
-  it('a 12 MP (4032x3024) progressive JPEG is classified like the raw image', { timeout: 120_000 }, async () => {
-    const jpeg = new Uint8Array(await photo(4032, 3024).jpeg({ quality: 90, progressive: true }).toBuffer());
-    const { status, answer } = await classify(worker, jpeg, 'image/jpeg');
-    expect(status, answer.detail).toBe(200);
-    expect(answer.predictions![0]!.label).toBe(chosen.label);
-  });
+  it(
+    'a 12 MP (4032x3024) progressive JPEG is classified like the raw image',
+    { timeout: 120_000 },
+    async () => {
+      const jpeg = new Uint8Array(
+        await photo(4032, 3024).jpeg({ quality: 90, progressive: true }).toBuffer(),
+      );
+      const { status, answer } = await classify(worker, jpeg, 'image/jpeg');
+      expect(status, answer.detail).toBe(200);
+      expect(answer.predictions![0]!.label).toBe(chosen.label);
+    },
+  );
 
   it('a photo over 25 MP is refused with 413 from its header', async () => {
     // A 1-row image declaring 7000x4000 in its frame header: refused before any decoding.
-    const small = new Uint8Array(await sharp({ create: { width: 16, height: 16, channels: 3, background: '#fff' } }).jpeg().toBuffer());
+    const small = new Uint8Array(
+      await sharp({ create: { width: 16, height: 16, channels: 3, background: '#fff' } })
+        .jpeg()
+        .toBuffer(),
+    );
     const sof = small.findIndex((b, i) => b === 0xff && small[i + 1] === 0xc0);
     const huge = small.slice();
     new DataView(huge.buffer).setUint16(sof + 5, 4000);
@@ -119,10 +143,14 @@ describe('formats only Cloudflare Images decodes', () => {
     expect(answer.detail).toMatch(/\[images\] binding = "IMAGES"/);
   });
 
-  it('with the binding, a 12 MP JPEG goes through it and is classified like the raw image', { timeout: 120_000 }, async () => {
-    const jpeg = new Uint8Array(await photo(4032, 3024).jpeg({ quality: 90 }).toBuffer());
-    const { status, answer } = await classify(bound, jpeg, 'image/jpeg');
-    expect(status, answer.detail).toBe(200);
-    expect(answer.predictions![0]!.label).toBe(chosen.label);
-  });
+  it(
+    'with the binding, a 12 MP JPEG goes through it and is classified like the raw image',
+    { timeout: 120_000 },
+    async () => {
+      const jpeg = new Uint8Array(await photo(4032, 3024).jpeg({ quality: 90 }).toBuffer());
+      const { status, answer } = await classify(bound, jpeg, 'image/jpeg');
+      expect(status, answer.detail).toBe(200);
+      expect(answer.predictions![0]!.label).toBe(chosen.label);
+    },
+  );
 });

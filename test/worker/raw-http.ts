@@ -32,13 +32,21 @@ function parse(data: Buffer): RawResponse | undefined {
   }
   const length = Number(headers['content-length'] ?? NaN);
   if (!(data.length - end - 4 >= length)) return undefined;
-  return { status: Number(statusLine.split(' ')[1]), headers, body: data.subarray(end + 4, end + 4 + length).toString('utf8') };
+  return {
+    status: Number(statusLine.split(' ')[1]),
+    headers,
+    body: data.subarray(end + 4, end + 4 + length).toString('utf8'),
+  };
 }
 
 /** Opens a connection to `url` and sends the request line and `headers` (and nothing of the body). */
 export function openRequest(url: URL, method: string, headers: Record<string, string>): RawRequest {
   const socket = connect(Number(url.port), url.hostname);
-  const head = [`${method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  const head = [
+    `${method} ${url.pathname}${url.search} HTTP/1.1`,
+    `Host: ${url.host}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
   socket.write(`${head.join('\r\n')}\r\n\r\n`);
   const response = new Promise<RawResponse>((resolve, reject) => {
     let data = Buffer.alloc(0);
@@ -48,7 +56,9 @@ export function openRequest(url: URL, method: string, headers: Record<string, st
       if (parsed) resolve(parsed);
     });
     socket.on('error', reject);
-    socket.on('close', () => reject(new Error(`the connection closed after ${data.length} bytes of response`)));
+    socket.on('close', () =>
+      reject(new Error(`the connection closed after ${data.length} bytes of response`)),
+    );
   });
   // Callers that only hold a request open may never look at its answer.
   response.catch(() => {});

@@ -37,8 +37,15 @@ async function getJson<T>(worker: WorkerUnderTest, path: string): Promise<T> {
   return JSON.parse(body) as T;
 }
 
-async function predictInWorker(worker: WorkerUnderTest, pixels: Float32Array, count: number): Promise<Float32Array> {
-  const response = await worker.fetch(`/predict?count=${count}`, { method: 'POST', body: pixels.slice() });
+async function predictInWorker(
+  worker: WorkerUnderTest,
+  pixels: Float32Array,
+  count: number,
+): Promise<Float32Array> {
+  const response = await worker.fetch(`/predict?count=${count}`, {
+    method: 'POST',
+    body: pixels.slice(),
+  });
   expect(response.status).toBe(200);
   return new Float32Array(await response.arrayBuffer());
 }
@@ -80,10 +87,13 @@ describe('the SIMD wasm binary is the one running', () => {
 
     const [trimmed, original] = [bundled, simd].map((bytes) => new WebAssembly.Module(bytes));
     expect(WebAssembly.Module.imports(trimmed!)).toEqual(WebAssembly.Module.imports(original!));
-    const exported = (module: WebAssembly.Module): string[] => WebAssembly.Module.exports(module).map((entry) => entry.name);
+    const exported = (module: WebAssembly.Module): string[] =>
+      WebAssembly.Module.exports(module).map((entry) => entry.name);
     const removed = exported(original!).filter((name) => !exported(trimmed!).includes(name));
     expect(exported(original!)).toEqual(expect.arrayContaining(exported(trimmed!)));
-    expect(exported(trimmed!)).toEqual(expect.arrayContaining(['init', 'malloc', 'free', 'register_tensor', ...kernels]));
+    expect(exported(trimmed!)).toEqual(
+      expect.arrayContaining(['init', 'malloc', 'free', 'register_tensor', ...kernels]),
+    );
     expect(removed).toContain('Sigmoid');
     expect(removed).not.toContain('_FusedMatMul');
 
@@ -93,7 +103,9 @@ describe('the SIMD wasm binary is the one running', () => {
     module.setFeatures(binaryen.Features.SIMD128);
     const f32x4 = module.emitText().match(/\bf32x4\.\w+/g)?.length ?? 0;
     module.dispose();
-    console.info(`bundled wasm: ${bundled.length} of ${simd.length} bytes, ${removed.length} kernel exports removed, ${f32x4} f32x4 ops`);
+    console.info(
+      `bundled wasm: ${bundled.length} of ${simd.length} bytes, ${removed.length} kernel exports removed, ${f32x4} f32x4 ops`,
+    );
     expect(f32x4).toBeGreaterThan(1000);
   });
 
@@ -126,8 +138,12 @@ describe('initialisation', () => {
   test('20 concurrent first requests share one initialisation', async () => {
     const fresh = await startWorker({ entry: PROBE });
     try {
-      expect((await getJson<{ runtime: RuntimeInfo }>(fresh, '/info')).runtime.initialised).toBe(false);
-      const responses = await Promise.all(Array.from({ length: 20 }, () => getJson<ModelResponse>(fresh, '/model')));
+      expect((await getJson<{ runtime: RuntimeInfo }>(fresh, '/info')).runtime.initialised).toBe(
+        false,
+      );
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () => getJson<ModelResponse>(fresh, '/model')),
+      );
       for (const { runtime } of responses) {
         expect(runtime.initialisations).toBe(1);
         // One copy of the weights: a kernel and a bias per dense layer.
@@ -137,7 +153,9 @@ describe('initialisation', () => {
       expect(after.runtime).toMatchObject({ initialisations: 1, tensors: asset.tensors.size });
       const firstUse = Math.max(...responses.map((response) => response.getModelMs));
       const early = responses.filter((response) => !response.initialisedAtStart).length;
-      console.info(`first use: ${firstUse} ms; ${early}/20 requests found the runtime uninitialised`);
+      console.info(
+        `first use: ${firstUse} ms; ${early}/20 requests found the runtime uninitialised`,
+      );
     } finally {
       await fresh.dispose();
     }
@@ -190,7 +208,8 @@ describe('inference', () => {
       singles.push(...(await predictInWorker(worker, one, 1)));
     }
     for (const actual of [batch, Float32Array.from(singles)]) {
-      for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThanOrEqual(1e-5);
+      for (let i = 0; i < expected.length; i++)
+        expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThanOrEqual(1e-5);
     }
   });
 
@@ -198,7 +217,12 @@ describe('inference', () => {
     const pixels = testImages(4);
     await predictInWorker(worker, pixels, 4); // warm up: the heap may grow once for the largest batch
     const before = (await getJson<{ runtime: RuntimeInfo }>(worker, '/info')).runtime;
-    for (let i = 0; i < 100; i++) await predictInWorker(worker, pixels.subarray(0, (1 + (i % 4)) * PIXELS_PER_IMAGE), 1 + (i % 4));
+    for (let i = 0; i < 100; i++)
+      await predictInWorker(
+        worker,
+        pixels.subarray(0, (1 + (i % 4)) * PIXELS_PER_IMAGE),
+        1 + (i % 4),
+      );
     const after = (await getJson<{ runtime: RuntimeInfo }>(worker, '/info')).runtime;
     expect(before.tensors).toBe(asset.tensors.size);
     expect(after.tensors).toBe(before.tensors);

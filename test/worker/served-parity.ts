@@ -26,7 +26,12 @@ export interface Parity {
 }
 
 /** Sends all of `set` to `/v1/models/{model}:predict` and compares with `assetPath` evaluated in Node. */
-export async function servedParity(worker: WorkerUnderTest, model: string, assetPath: string, set: ImageSet): Promise<Parity> {
+export async function servedParity(
+  worker: WorkerUnderTest,
+  model: string,
+  assetPath: string,
+  set: ImageSet,
+): Promise<Parity> {
   // The Node side first: evaluated afterwards, its seconds of work would leave the Worker's
   // keep-alive connection idle long enough for workerd to close it under the next request.
   await useBackend('wasm');
@@ -35,7 +40,9 @@ export async function servedParity(worker: WorkerUnderTest, model: string, asset
   let failedRequests = 0;
   for (let start = 0; start < set.count; start += BATCH) {
     const count = Math.min(BATCH, set.count - start);
-    const instances = Array.from({ length: count }, (_, i) => Array.from(set.images.subarray((start + i) * 784, (start + i + 1) * 784)));
+    const instances = Array.from({ length: count }, (_, i) =>
+      Array.from(set.images.subarray((start + i) * 784, (start + i + 1) * 784)),
+    );
     const response = await worker.fetch(`/v1/models/${model}:predict`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -57,6 +64,13 @@ export async function servedParity(worker: WorkerUnderTest, model: string, asset
     if (predicted === set.labels[i]) correct++;
   }
   let worstDifference = 0;
-  served.forEach((p, k) => (worstDifference = Math.max(worstDifference, Math.abs(p - reference[k]!))));
-  return { argMaxDisagreements, worstDifference, servedAccuracy: correct / set.count, failedRequests };
+  served.forEach(
+    (p, k) => (worstDifference = Math.max(worstDifference, Math.abs(p - reference[k]!))),
+  );
+  return {
+    argMaxDisagreements,
+    worstDifference,
+    servedAccuracy: correct / set.count,
+    failedRequests,
+  };
 }

@@ -27,7 +27,10 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([worker?.dispose(), patient?.dispose()]));
 
-const octetStream = (length: number) => ({ 'Content-Type': 'application/octet-stream', 'Content-Length': String(length) });
+const octetStream = (length: number) => ({
+  'Content-Type': 'application/octet-stream',
+  'Content-Length': String(length),
+});
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls the body bytes `on` counts until `done` holds for them (at most ~20 s); returns the last figure. */
@@ -44,12 +47,19 @@ async function bufferedWhen(done: (bytes: number) => boolean, on = worker): Prom
 function expectRawProblem(response: RawResponse, status: number, detail: RegExp): void {
   expect(response.status, response.body).toBe(status);
   expect(response.headers['content-type']).toBe('application/problem+json');
-  expect(JSON.parse(response.body)).toMatchObject({ status, detail: expect.stringMatching(detail) });
+  expect(JSON.parse(response.body)).toMatchObject({
+    status,
+    detail: expect.stringMatching(detail),
+  });
 }
 
 /** An honest upload sent with fetch: `bytes` zeros as octet-stream (a 400 for not being 784 bytes). */
 const honestUpload = (bytes: number, to = worker) =>
-  to.fetch(CLASSIFY, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: new Uint8Array(bytes) });
+  to.fetch(CLASSIFY, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/octet-stream' },
+    body: new Uint8Array(bytes),
+  });
 
 describe('connections that declare a body and do not send it', () => {
   it('hold no budget: 300 of them, each declaring 65536 bytes and sending 1, do not make an honest upload fail', async () => {
@@ -63,7 +73,11 @@ describe('connections that declare a body and do not send it', () => {
       }
       // 300 x 65536 declared is 18.75 MiB, more than the 12 MiB budget; counted as they arrive it is 300 bytes.
       expect(await bufferedWhen((bytes) => bytes === 300, patient)).toBe(300);
-      await expectProblem(await honestUpload(MIB, patient), 400, /exactly 784 bytes .*got 1048576$/);
+      await expectProblem(
+        await honestUpload(MIB, patient),
+        400,
+        /exactly 784 bytes .*got 1048576$/,
+      );
       expect((await honestUpload(image.length, patient)).status).toBe(200);
       // All 300 were still open while the honest uploads went through.
       expect(await bufferedWhen(() => true, patient)).toBe(300);
@@ -82,8 +96,18 @@ describe('a stalled upload', () => {
     stalled.socket.write(new Uint8Array(10 * MIB));
     try {
       expect(await bufferedWhen((bytes) => bytes === 10 * MIB)).toBe(10 * MIB);
-      await expectProblem(await honestUpload(3 * MIB), 429, /already receiving 12582912 bytes of uploads/);
-      expectRawProblem(await stalled.response, 408, new RegExp(`^no bytes of the request body arrived for ${STALL_MS} ms, after 10485760 of 12582912 declared bytes$`));
+      await expectProblem(
+        await honestUpload(3 * MIB),
+        429,
+        /already receiving 12582912 bytes of uploads/,
+      );
+      expectRawProblem(
+        await stalled.response,
+        408,
+        new RegExp(
+          `^no bytes of the request body arrived for ${STALL_MS} ms, after 10485760 of 12582912 declared bytes$`,
+        ),
+      );
       // The Worker closes the connection: the rest of that body will never be read.
       await stalled.closed;
     } finally {
@@ -98,7 +122,9 @@ describe('a stalled upload', () => {
     const pieces = 8; // 8 x 500 ms: twice the stall timeout in all
     for (let piece = 0; piece < pieces; piece++) {
       await sleep(500);
-      trickle.socket.write(image.subarray((piece * image.length) / pieces, ((piece + 1) * image.length) / pieces));
+      trickle.socket.write(
+        image.subarray((piece * image.length) / pieces, ((piece + 1) * image.length) / pieces),
+      );
     }
     const response = await trickle.response;
     trickle.socket.destroy();
@@ -111,12 +137,19 @@ describe('a body cut short by its client', () => {
   it('that half-closes after 400 of 784 declared bytes gets 400 naming both figures', async () => {
     const cut = openRequest(new URL(CLASSIFY, worker.url), 'POST', octetStream(784));
     cut.socket.end(image.subarray(0, 400));
-    expectRawProblem(await cut.response, 400, /^the request body ended after 400 of 784 declared bytes$/);
+    expectRawProblem(
+      await cut.response,
+      400,
+      /^the request body ended after 400 of 784 declared bytes$/,
+    );
     cut.socket.destroy();
   });
 
   it('that half-closes mid-chunk of a chunked body gets 400', async () => {
-    const cut = openRequest(new URL(CLASSIFY, worker.url), 'POST', { 'Content-Type': 'application/octet-stream', 'Transfer-Encoding': 'chunked' });
+    const cut = openRequest(new URL(CLASSIFY, worker.url), 'POST', {
+      'Content-Type': 'application/octet-stream',
+      'Transfer-Encoding': 'chunked',
+    });
     cut.socket.end(Buffer.concat([Buffer.from('310\r\n'), image.subarray(0, 400)]));
     expectRawProblem(await cut.response, 400, /^the request body ended after 400 bytes$/);
     cut.socket.destroy();

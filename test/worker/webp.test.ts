@@ -21,12 +21,22 @@ interface Decoded {
   gray: string;
 }
 
-const post = (bytes: Uint8Array) => worker.fetch('/decode', { method: 'POST', body: Buffer.from(bytes) });
+const post = (bytes: Uint8Array) =>
+  worker.fetch('/decode', { method: 'POST', body: Buffer.from(bytes) });
 
 describe('WebP in workerd', () => {
-  for (const [name, options, transparent] of [['lossy', { quality: 85 }, false], ['lossless with alpha', { lossless: true }, true]] as const) {
+  for (const [name, options, transparent] of [
+    ['lossy', { quality: 85 }, false],
+    ['lossless with alpha', { lossless: true }, true],
+  ] as const) {
     it(`decodes ${name} to the same luma as in Node`, async () => {
-      const webp = await encodeWebp(garmentPhoto(6, 640, 480, { transparent }), 640, 480, options, 6);
+      const webp = await encodeWebp(
+        garmentPhoto(6, 640, 480, { transparent }),
+        640,
+        480,
+        options,
+        6,
+      );
       const response = await post(webp);
       expect(response.status).toBe(200);
       const decoded = (await response.json()) as Decoded;
@@ -47,12 +57,14 @@ describe('WebP in workerd', () => {
     const refused = await post(cut);
     expect(refused.status).toBe(400);
     expect(refused.headers.get('Content-Type')).toBe('application/problem+json');
-    expect(((await refused.json()) as { detail: string }).detail).toBe('the WebP image is truncated or corrupt: libwebp could not decode its lossless bitstream');
+    expect(((await refused.json()) as { detail: string }).detail).toBe(
+      'the WebP image is truncated or corrupt: libwebp could not decode its lossless bitstream',
+    );
     const again = await post(webp);
     expect(again.status).toBe(200);
   });
 
-  it('decodes an image that grows libwebp\'s memory, then smaller ones with a fresh module', async () => {
+  it("decodes an image that grows libwebp's memory, then smaller ones with a fresh module", async () => {
     // 2048 x 2048 lossless (the pixel cap) grows the module past the 32 MiB it may keep: it is dropped.
     const large = await encodeWebp(garmentPhoto(8, 2048, 2048), 2048, 2048, { lossless: true });
     const first = (await (await post(large)).json()) as Decoded;

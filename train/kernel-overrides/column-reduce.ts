@@ -18,12 +18,23 @@ function columnReduce(mean: boolean): KernelImpl {
     const { axis, keepDims } = attrs as { axis: number | number[]; keepDims: boolean };
     const rank = x.shape.length;
     const axes = util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
-    if (x.dtype !== 'float32' || rank < 3 || axes.length !== rank - 1 || axes.some((a, i) => a !== i)) return undefined;
+    if (
+      x.dtype !== 'float32' ||
+      rank < 3 ||
+      axes.length !== rank - 1 ||
+      axes.some((a, i) => a !== i)
+    )
+      return undefined;
     const [width, channels] = x.shape.slice(-2) as [number, number];
     const count = util.sizeFromShape(x.shape) / channels;
     // All rows as one image [1, count / width, width, channels], pooled by one window of its size.
     const window = [count / width, width];
-    const pooled = runWasmKernel('AvgPool', backend, { x: viewAs(x, [1, ...window, channels]) }, { filterSize: window, strides: 1, pad: 'valid' });
+    const pooled = runWasmKernel(
+      'AvgPool',
+      backend,
+      { x: viewAs(x, [1, ...window, channels]) },
+      { filterSize: window, strides: 1, pad: 'valid' },
+    );
     if (!mean) {
       const values = heapView(backend, pooled);
       values.set(values.map((average) => average * count));

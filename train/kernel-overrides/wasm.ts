@@ -26,7 +26,12 @@ export function viewAs(tensor: TensorInfo, shape: number[]): TensorInfo {
 }
 
 /** Runs the wasm backend's currently registered kernel `name`. */
-export function runWasmKernel(name: string, backend: WasmBackend, inputs: Record<string, TensorInfo>, attrs: object): TensorInfo {
+export function runWasmKernel(
+  name: string,
+  backend: WasmBackend,
+  inputs: Record<string, TensorInfo>,
+  attrs: object,
+): TensorInfo {
   const kernel = tf.getKernel(name, 'wasm');
   if (!kernel) throw new Error(`the tfjs wasm backend has no ${name} kernel`);
   return kernel.kernelFunc({ inputs, attrs: attrs as tf.NamedAttrMap, backend }) as TensorInfo;
@@ -40,7 +45,11 @@ export interface WindowAttrs {
 }
 
 /** A kernel implementation that may decline (return undefined) and leave the work to the stock kernel. */
-export type KernelImpl = (args: { inputs: Record<string, TensorInfo>; attrs: tf.NamedAttrMap; backend: WasmBackend }) => TensorInfo | TensorInfo[] | undefined;
+export type KernelImpl = (args: {
+  inputs: Record<string, TensorInfo>;
+  attrs: tf.NamedAttrMap;
+  backend: WasmBackend;
+}) => TensorInfo | TensorInfo[] | undefined;
 
 /**
  * Installs `impl` as the wasm kernel `name`. When `impl` declines, the stock kernel (if tfjs has
@@ -54,9 +63,16 @@ export function replaceWasmKernel(name: string, impl: KernelImpl): void {
     backendName: 'wasm',
     kernelFunc: (args) => {
       const backend = args.backend as WasmBackend;
-      const result = impl({ inputs: args.inputs as Record<string, TensorInfo>, attrs: args.attrs ?? {}, backend });
+      const result = impl({
+        inputs: args.inputs as Record<string, TensorInfo>,
+        attrs: args.attrs ?? {},
+        backend,
+      });
       if (result) return result;
-      if (!stock) throw new Error(`wasm ${name}: this configuration is not supported and tfjs has no stock kernel`);
+      if (!stock)
+        throw new Error(
+          `wasm ${name}: this configuration is not supported and tfjs has no stock kernel`,
+        );
       return stock.kernelFunc(args);
     },
   });

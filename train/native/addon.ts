@@ -13,9 +13,26 @@ import { PROJECT_ROOT } from '../../project-root.ts';
 
 /** The addon's functions; arrays are views of the tfjs wasm heap, outputs are written in place. */
 export interface NativeKernels {
-  convForward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, relu: boolean, out: Float32Array, geometry: Int32Array): void;
-  convFilterGradient(x: Float32Array, dy: Float32Array, dFilter: Float32Array, geometry: Int32Array): void;
-  convInputGradient(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  convForward(
+    x: Float32Array,
+    filter: Float32Array,
+    bias: Float32Array | null,
+    relu: boolean,
+    out: Float32Array,
+    geometry: Int32Array,
+  ): void;
+  convFilterGradient(
+    x: Float32Array,
+    dy: Float32Array,
+    dFilter: Float32Array,
+    geometry: Int32Array,
+  ): void;
+  convInputGradient(
+    dy: Float32Array,
+    filter: Float32Array,
+    dx: Float32Array,
+    geometry: Int32Array,
+  ): void;
   batchNormForward(
     x: Float32Array,
     gamma: Float32Array,
@@ -69,7 +86,9 @@ const OUT_DIR = join(PROJECT_ROOT, '.cache/native');
 /** Compiler and linker flags for OpenBLAS: pkg-config's when it knows the library, else Debian's paths. */
 function openBlasFlags(): string[] {
   try {
-    return execFileSync('pkg-config', ['--cflags', '--libs', 'openblas'], { encoding: 'utf8' }).trim().split(/\s+/);
+    return execFileSync('pkg-config', ['--cflags', '--libs', 'openblas'], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/);
   } catch {
     const dir = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
     return ['-I/usr/include/x86_64-linux-gnu/openblas-pthread', `-L${dir}`, '-lopenblas'];
@@ -85,12 +104,18 @@ const COMPILER_FLAGS = ['-O3', '-mavx2', '-ffp-contract=off', '-std=c++17', '-sh
 function compile(target: string): void {
   const nodeHeaders = join(dirname(process.execPath), '../include/node');
   const blas = openBlasFlags();
-  const rpath = blas.filter((flag) => flag.startsWith('-L')).map((flag) => `-Wl,-rpath,${flag.slice(2)}`);
+  const rpath = blas
+    .filter((flag) => flag.startsWith('-L'))
+    .map((flag) => `-Wl,-rpath,${flag.slice(2)}`);
   const partial = `${target}.${process.pid}.tmp`;
   try {
-    execFileSync('g++', [...COMPILER_FLAGS, `-I${nodeHeaders}`, SOURCE, '-o', partial, ...blas, ...rpath], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    execFileSync(
+      'g++',
+      [...COMPILER_FLAGS, `-I${nodeHeaders}`, SOURCE, '-o', partial, ...blas, ...rpath],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
   } catch (error) {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
     throw new NativeBuildError(
@@ -136,7 +161,9 @@ function assertAvx2(): void {
   }
   const missing = ['avx2', 'fma'].filter((flag) => !flags.split(/\s+/).includes(flag));
   if (missing.length > 0) {
-    throw new NativeBuildError(`convnet training pins OpenBLAS' ${BLAS_CORE} kernels, which need ${missing.join(' and ')}; this CPU lacks them`);
+    throw new NativeBuildError(
+      `convnet training pins OpenBLAS' ${BLAS_CORE} kernels, which need ${missing.join(' and ')}; this CPU lacks them`,
+    );
   }
 }
 
@@ -145,7 +172,12 @@ let loaded: NativeKernels | undefined;
 /** The native kernels, compiled first if this version of blas.cc has not been built on this machine. */
 export function nativeKernels(): NativeKernels {
   if (loaded) return loaded;
-  const version = createHash('sha256').update(readFileSync(SOURCE)).update(process.versions.napi ?? '').update(COMPILER_FLAGS.join(' ')).digest('hex').slice(0, 16);
+  const version = createHash('sha256')
+    .update(readFileSync(SOURCE))
+    .update(process.versions.napi ?? '')
+    .update(COMPILER_FLAGS.join(' '))
+    .digest('hex')
+    .slice(0, 16);
   const target = join(OUT_DIR, `kernels-${version}.node`);
   if (!existsSync(target)) {
     mkdirSync(OUT_DIR, { recursive: true });
@@ -153,10 +185,15 @@ export function nativeKernels(): NativeKernels {
   }
   assertAvx2();
   // One thread as well: the addon asks for it at load, and no thread pool is started before that.
-  const kernels = withEnvironment({ OPENBLAS_CORETYPE: BLAS_CORE, OPENBLAS_NUM_THREADS: '1' }, () => createRequire(import.meta.url)(target) as NativeKernels);
+  const kernels = withEnvironment(
+    { OPENBLAS_CORETYPE: BLAS_CORE, OPENBLAS_NUM_THREADS: '1' },
+    () => createRequire(import.meta.url)(target) as NativeKernels,
+  );
   if (kernels.blasCore().toLowerCase() !== BLAS_CORE.toLowerCase()) {
     // OpenBLAS was already in the process (loaded by something else) with its own choice.
-    throw new NativeBuildError(`OpenBLAS runs its ${kernels.blasCore()} kernels, not the pinned ${BLAS_CORE}: it was loaded before the training kernels`);
+    throw new NativeBuildError(
+      `OpenBLAS runs its ${kernels.blasCore()} kernels, not the pinned ${BLAS_CORE}: it was loaded before the training kernels`,
+    );
   }
   loaded = kernels;
   return loaded;

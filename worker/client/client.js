@@ -78,7 +78,14 @@ export class ClassifyError extends Error {
  * @throws {TypeError} when the request cannot be made: network down, or CORS refused (the browser does not say which).
  */
 export async function classify(input, options = {}) {
-  const { endpoint = new URL(import.meta.url).origin, top, token, include, signal, onResponse } = options;
+  const {
+    endpoint = new URL(import.meta.url).origin,
+    top,
+    token,
+    include,
+    signal,
+    onResponse,
+  } = options;
   const body = await uploadable(input);
   const url = new URL('v1/classify', endpoint.replace(/\/*$/, '/'));
   if (top !== undefined) url.searchParams.set('top', String(top));
@@ -96,7 +103,10 @@ export async function classify(input, options = {}) {
     payload = undefined;
   }
   if (!response.ok) throw new ClassifyError(response.status, payload);
-  if (payload === undefined) throw new ClassifyError(response.status, { detail: `the classifier's answer is not JSON: ${text.slice(0, 60)}` });
+  if (payload === undefined)
+    throw new ClassifyError(response.status, {
+      detail: `the classifier's answer is not JSON: ${text.slice(0, 60)}`,
+    });
   return payload;
 }
 
@@ -121,15 +131,24 @@ async function uploadable(input) {
   let bitmap;
   try {
     // Browsers that predate the 'from-image' value refuse it, and apply EXIF orientation by default.
-    bitmap = await createImageBitmap(input, { imageOrientation: 'from-image' }).catch(() => createImageBitmap(input));
+    bitmap = await createImageBitmap(input, { imageOrientation: 'from-image' }).catch(() =>
+      createImageBitmap(input),
+    );
   } catch (error) {
     // The Worker says more precisely than the browser what is wrong with a broken PNG or JPEG.
     if (claimsPngOrJpeg) return input;
-    throw new Error(`the browser cannot decode this ${input.type || 'file'} as an image`, { cause: error });
+    throw new Error(`the browser cannot decode this ${input.type || 'file'} as an image`, {
+      cause: error,
+    });
   }
   try {
     // The Worker applies a JPEG's EXIF orientation itself, so a small file can go untouched.
-    if (claimsPngOrJpeg && input.size <= SMALL_BYTES && Math.max(bitmap.width, bitmap.height) <= MAX_SIDE) return input;
+    if (
+      claimsPngOrJpeg &&
+      input.size <= SMALL_BYTES &&
+      Math.max(bitmap.width, bitmap.height) <= MAX_SIDE
+    )
+      return input;
     return await encode(shrink(bitmap), input.type === 'image/jpeg');
   } finally {
     bitmap.close();

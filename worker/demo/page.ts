@@ -14,13 +14,22 @@ export interface DemoPage {
   contentSecurityPolicy: string;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
 
 /** The int8 test accuracy recorded by the build, if this asset has one (the dev asset does not). */
 function testAccuracyOf(model: ModelDescription): number | undefined {
   const metrics = model.metadata.metrics;
-  const accuracy = typeof metrics === 'object' && metrics !== null ? (metrics as Record<string, unknown>).testAccuracy : undefined;
+  const accuracy =
+    typeof metrics === 'object' && metrics !== null
+      ? (metrics as Record<string, unknown>).testAccuracy
+      : undefined;
   return typeof accuracy === 'number' && Number.isFinite(accuracy) ? accuracy : undefined;
 }
 
@@ -44,7 +53,9 @@ const sampleButtons = (): string =>
 async function inlineHash(tag: 'script' | 'style'): Promise<string> {
   const match = template.match(new RegExp(`<${tag}[^>]*>([\\s\\S]*?)</${tag}>`));
   if (!match) throw new Error(`worker/demo/page.html has no <${tag}> element`);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(match[1])));
+  const digest = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(match[1])),
+  );
   return `'sha256-${btoa(String.fromCharCode(...digest))}'`;
 }
 
@@ -69,7 +80,8 @@ export async function renderDemoPage(model: ModelDescription): Promise<DemoPage>
   const values: Record<string, string> = { model: modelSummary(model), samples: sampleButtons() };
   const html = template.replace(/\{\{(\w+)\}\}/g, (placeholder, name: string) => {
     const value = values[name];
-    if (value === undefined) throw new Error(`worker/demo/page.html has an unknown placeholder ${placeholder}`);
+    if (value === undefined)
+      throw new Error(`worker/demo/page.html has an unknown placeholder ${placeholder}`);
     return value;
   });
   return { html, contentSecurityPolicy: await contentSecurityPolicy() };

@@ -10,7 +10,9 @@ import { notFound, Problem } from './problem.ts';
  * have (GET implies HEAD, as Hono answers HEAD from GET), else 404. Call it after every route is
  * registered: the path table is built from `app.routes` on first use.
  */
-export function noRouteProblem(app: { readonly routes: readonly { method: string; path: string }[] }): (method: string, path: string) => Problem {
+export function noRouteProblem(app: {
+  readonly routes: readonly { method: string; path: string }[];
+}): (method: string, path: string) => Problem {
   let router: TrieRouter<string[]> | undefined;
   const build = (): TrieRouter<string[]> => {
     const byPath = new Map<string, Set<string>>();
@@ -29,8 +31,14 @@ export function noRouteProblem(app: { readonly routes: readonly { method: string
   return (method, path) => {
     router ??= build();
     const allowed = [...new Set(router.match('ALL', path)[0].flatMap(([methods]) => methods))];
-    if (allowed.length === 0 || allowed.includes(method)) return notFound(`no route for ${path}; the API is described at /openapi.json`);
+    if (allowed.length === 0 || allowed.includes(method))
+      return notFound(`no route for ${path}; the API is described at /openapi.json`);
     const allow = allowed.join(', ');
-    return new Problem(405, 'Method Not Allowed', `${method} is not allowed on ${path}; use ${allow}`, { Allow: allow });
+    return new Problem(
+      405,
+      'Method Not Allowed',
+      `${method} is not allowed on ${path}; use ${allow}`,
+      { Allow: allow },
+    );
   };
 }

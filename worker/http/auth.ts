@@ -12,10 +12,13 @@ const BEARER = /^Bearer +(\S+) *$/i;
 
 const encoder = new TextEncoder();
 
-const sha256 = (text: string): Promise<ArrayBuffer> => crypto.subtle.digest('SHA-256', encoder.encode(text));
+const sha256 = (text: string): Promise<ArrayBuffer> =>
+  crypto.subtle.digest('SHA-256', encoder.encode(text));
 
 /** workerd's extension of SubtleCrypto; stated here as the tests also compile this file against the DOM types. */
-type WorkerdSubtleCrypto = SubtleCrypto & { timingSafeEqual(a: ArrayBuffer, b: ArrayBuffer): boolean };
+type WorkerdSubtleCrypto = SubtleCrypto & {
+  timingSafeEqual(a: ArrayBuffer, b: ArrayBuffer): boolean;
+};
 
 /**
  * Whether `given` is `token`, in constant time: both are hashed first, so workerd's
@@ -26,13 +29,16 @@ async function isToken(given: string, token: string): Promise<boolean> {
   return (crypto.subtle as WorkerdSubtleCrypto).timingSafeEqual(a, b);
 }
 
-const unauthorized = (detail: string, challenge: string): Problem => new Problem(401, 'Unauthorized', detail, { 'WWW-Authenticate': challenge });
+const unauthorized = (detail: string, challenge: string): Problem =>
+  new Problem(401, 'Unauthorized', detail, { 'WWW-Authenticate': challenge });
 
 async function tokenProblem(request: Request, token: string): Promise<Problem | undefined> {
   const given = BEARER.exec(request.headers.get('Authorization') ?? '')?.[1];
-  if (given === undefined) return unauthorized('this endpoint requires an Authorization: Bearer <token> header', 'Bearer');
+  if (given === undefined)
+    return unauthorized('this endpoint requires an Authorization: Bearer <token> header', 'Bearer');
   // RFC 6750 3.1: a token that was sent but is wrong is "invalid_token".
-  if (!(await isToken(given, token))) return unauthorized('the bearer token is not valid', 'Bearer error="invalid_token"');
+  if (!(await isToken(given, token)))
+    return unauthorized('the bearer token is not valid', 'Bearer error="invalid_token"');
   return undefined;
 }
 

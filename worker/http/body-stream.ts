@@ -16,7 +16,9 @@ export function tooLarge(maxBytes: number): never {
 
 /** "after 400 of 784 declared bytes", or "after 400 bytes" for a body of undeclared length. */
 const progressOf = (received: number, declared: number | undefined): string =>
-  declared === undefined ? `after ${received} bytes` : `after ${received} of ${declared} declared bytes`;
+  declared === undefined
+    ? `after ${received} bytes`
+    : `after ${received} of ${declared} declared bytes`;
 
 /** 400 for a body that ended before its declared length, or whose connection failed mid-body. */
 const endedEarly = (received: number, declared: number | undefined): Problem =>
@@ -28,7 +30,10 @@ const endedEarly = (received: number, declared: number | undefined): Problem =>
  * silent one is after `stallMs`. workerd's Date.now() advances with I/O, which is exactly what
  * arrivals and timer firings are.
  */
-function stallWatch(stallMs: number, onStall: () => void): { arrived: () => void; stop: () => void } {
+function stallWatch(
+  stallMs: number,
+  onStall: () => void,
+): { arrived: () => void; stop: () => void } {
   let lastArrival = Date.now();
   let timer: ReturnType<typeof setTimeout>;
   const arm = (delay: number): void => {
@@ -80,7 +85,11 @@ export async function readChunks(
       if (stalled) {
         // With the body unread, workerd closes the connection after the answer (it drops any
         // `Connection: close` a Worker sets, and needs none).
-        throw new Problem(408, 'Request Timeout', `no bytes of the request body arrived for ${limits.bodyStallMs} ms, ${progressOf(total, declared)}`);
+        throw new Problem(
+          408,
+          'Request Timeout',
+          `no bytes of the request body arrived for ${limits.bodyStallMs} ms, ${progressOf(total, declared)}`,
+        );
       }
       if (result === undefined) throw endedEarly(total, declared);
       if (result.done) break;

@@ -29,7 +29,9 @@ export interface CorsPolicy {
 
 function corsPolicy(allowed: '*' | string[]): CorsPolicy {
   const any = allowed === '*';
-  const allowOrigin = any ? () => '*' : (origin: string | null) => (origin !== null && allowed.includes(origin) ? origin : null);
+  const allowOrigin = any
+    ? () => '*'
+    : (origin: string | null) => (origin !== null && allowed.includes(origin) ? origin : null);
   const decorate = (headers: Headers, origin: string | null): void => {
     if (origin !== null) headers.set('Access-Control-Allow-Origin', origin);
     headers.set('Access-Control-Expose-Headers', EXPOSE_HEADERS);

@@ -18,10 +18,19 @@ import { startTiming } from './timing.ts';
 import { releaseBody } from './upload-budget.ts';
 
 /** A Worker fetch handler. */
-export type FetchHandler = (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
+export type FetchHandler = (
+  request: Request,
+  env: Env,
+  ctx: ExecutionContext,
+) => Response | Promise<Response>;
 
 /** The CORS, token and timing part of the envelope around `inner`. */
-async function answer(inner: FetchHandler, request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+async function answer(
+  inner: FetchHandler,
+  request: Request,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<Response> {
   const cors = corsPolicyOf(env);
   const origin = request.headers.get('Origin');
   // Preflights are public and never reach the routes.

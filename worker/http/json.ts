@@ -26,7 +26,8 @@ function checkDepth(text: string): void {
     } else if (ch === '"') {
       inString = true;
     } else if (ch === '[' || ch === '{') {
-      if (++depth > MAX_JSON_DEPTH) throw badRequest(`JSON body nests deeper than ${MAX_JSON_DEPTH} levels`);
+      if (++depth > MAX_JSON_DEPTH)
+        throw badRequest(`JSON body nests deeper than ${MAX_JSON_DEPTH} levels`);
     } else if (ch === ']' || ch === '}') {
       depth--;
     }

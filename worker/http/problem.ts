@@ -32,14 +32,16 @@ export const badRequest = (detail: string): Problem => new Problem(400, 'Bad Req
 export const notFound = (detail: string): Problem => new Problem(404, 'Not Found', detail);
 
 /** 413: the body, the image or the batch is larger than this Worker accepts. */
-export const contentTooLarge = (detail: string): Problem => new Problem(413, 'Content Too Large', detail);
+export const contentTooLarge = (detail: string): Problem =>
+  new Problem(413, 'Content Too Large', detail);
 
 /** 415: the Content-Type is missing or not one the route accepts. */
 export const unsupportedMediaType = (detail: string): Problem =>
   new Problem(415, 'Unsupported Media Type', detail);
 
 /** 422: the content decodes but cannot be processed, e.g. an image showing no garment. */
-export const unprocessableContent = (detail: string): Problem => new Problem(422, 'Unprocessable Content', detail);
+export const unprocessableContent = (detail: string): Problem =>
+  new Problem(422, 'Unprocessable Content', detail);
 
 /**
  * Renders a problem as an `application/problem+json` response. With `errorMember`, the body also
@@ -47,7 +49,13 @@ export const unprocessableContent = (detail: string): Problem => new Problem(422
  * Protocol clients read their message from there.
  */
 export function problemResponse(problem: Problem, errorMember = false): Response {
-  const body = { type: 'about:blank', title: problem.title, status: problem.status, detail: problem.detail, ...(errorMember ? { error: problem.detail } : {}) };
+  const body = {
+    type: 'about:blank',
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    ...(errorMember ? { error: problem.detail } : {}),
+  };
   return new Response(JSON.stringify(body), {
     status: problem.status,
     headers: { 'Content-Type': 'application/problem+json', ...problem.headers },
@@ -57,5 +65,12 @@ export function problemResponse(problem: Problem, errorMember = false): Response
 /** The 500 answer to a bug, which says nothing about the internals; `error` goes to the log. */
 export function internalError(error: unknown, errorMember = false): Response {
   console.error(error);
-  return problemResponse(new Problem(500, 'Internal Server Error', 'the server failed to handle this request; the error has been logged'), errorMember);
+  return problemResponse(
+    new Problem(
+      500,
+      'Internal Server Error',
+      'the server failed to handle this request; the error has been logged',
+    ),
+    errorMember,
+  );
 }

@@ -36,9 +36,15 @@ export function reserve(request: Request, bytes: number): void {
   const ownTotal = (own ?? 0) + bytes;
   // Over budget only with others' bytes in it: a lone upload can always reach maxBytes.
   if (counted + bytes > ISOLATE_BODY_BUDGET && counted + bytes > ownTotal) {
-    throw new Problem(429, 'Too Many Requests', `this instance is already receiving ${ISOLATE_BODY_BUDGET} bytes of uploads; retry shortly`, { 'Retry-After': '1' });
+    throw new Problem(
+      429,
+      'Too Many Requests',
+      `this instance is already receiving ${ISOLATE_BODY_BUDGET} bytes of uploads; retry shortly`,
+      { 'Retry-After': '1' },
+    );
   }
-  if (own === undefined) request.signal.addEventListener('abort', () => releaseBody(request), { once: true });
+  if (own === undefined)
+    request.signal.addEventListener('abort', () => releaseBody(request), { once: true });
   accounts.set(request, ownTotal);
   counted += bytes;
 }

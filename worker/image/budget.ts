@@ -23,7 +23,8 @@ export class PixelBudget {
   private images = 0;
 
   constructor(private readonly limits: PixelLimits) {
-    if (!(limits.maxImagePixels > 0 && limits.maxSourcePixels > 0)) throw new RangeError('pixel limits must be positive');
+    if (!(limits.maxImagePixels > 0 && limits.maxSourcePixels > 0))
+      throw new RangeError('pixel limits must be positive');
   }
 
   /**
@@ -34,13 +35,23 @@ export class PixelBudget {
     const source = header.width * header.height;
     const scaled = decodedSize(header.type, header.width, header.height);
     const decoded = scaled.width * scaled.height;
-    const others = this.images > 0 ? ` for all images of the request together, and the others took ${this.source}` : '';
+    const others =
+      this.images > 0
+        ? ` for all images of the request together, and the others took ${this.source}`
+        : '';
     if (this.source + source > this.limits.maxSourcePixels) {
-      throw contentTooLarge(`the image is ${header.width}x${header.height} = ${source} pixels; the limit is ${this.limits.maxSourcePixels}${others}`);
+      throw contentTooLarge(
+        `the image is ${header.width}x${header.height} = ${source} pixels; the limit is ${this.limits.maxSourcePixels}${others}`,
+      );
     }
     if (this.decoded + decoded > this.limits.maxImagePixels) {
-      const took = this.images > 0 ? ` for all images of the request together, and the others took ${this.decoded}` : '';
-      throw contentTooLarge(`the image decodes to ${scaled.width}x${scaled.height} = ${decoded} pixels; the limit is ${this.limits.maxImagePixels}${took}`);
+      const took =
+        this.images > 0
+          ? ` for all images of the request together, and the others took ${this.decoded}`
+          : '';
+      throw contentTooLarge(
+        `the image decodes to ${scaled.width}x${scaled.height} = ${decoded} pixels; the limit is ${this.limits.maxImagePixels}${took}`,
+      );
     }
     this.source += source;
     this.decoded += decoded;

@@ -30,7 +30,9 @@ export function decodeImage(bytes: Uint8Array, header: ImageHeader): GrayImage {
   }
   const expected = decodedSize(header.type, header.width, header.height);
   if (image.width !== expected.width || image.height !== expected.height) {
-    throw badRequest(`the image decodes to ${image.width}x${image.height}, but its ${header.width}x${header.height} header implies ${expected.width}x${expected.height}`);
+    throw badRequest(
+      `the image decodes to ${image.width}x${image.height}, but its ${header.width}x${header.height} header implies ${expected.width}x${expected.height}`,
+    );
   }
   return image;
 }

@@ -50,15 +50,22 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  * uses filter 0 (none): the point is a faithful, small, dependency-free file, not the smallest one.
  */
 export function encodeGrayPng(width: number, height: number, pixels: Uint8Array): Uint8Array {
-  if (pixels.length !== width * height) throw new RangeError(`expected ${width * height} pixels, got ${pixels.length}`);
+  if (pixels.length !== width * height)
+    throw new RangeError(`expected ${width * height} pixels, got ${pixels.length}`);
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
   view.setUint32(0, width);
   view.setUint32(4, height);
   header.set([8, 0, 0, 0, 0], 8); // bit depth 8, colour type 0 (gray), deflate, adaptive filters, no interlace
   const filtered = new Uint8Array(height * (width + 1));
-  for (let y = 0; y < height; y++) filtered.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
-  const parts = [Uint8Array.from(SIGNATURE), chunk('IHDR', header), chunk('IDAT', zlibStored(filtered)), chunk('IEND', new Uint8Array(0))];
+  for (let y = 0; y < height; y++)
+    filtered.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+  const parts = [
+    Uint8Array.from(SIGNATURE),
+    chunk('IHDR', header),
+    chunk('IDAT', zlibStored(filtered)),
+    chunk('IEND', new Uint8Array(0)),
+  ];
   const png = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
   let at = 0;
   for (const part of parts) {

@@ -28,7 +28,13 @@ const LIGHT_BACKGROUND = 128;
  */
 export function fashionize(image: GrayImage): Float32Array {
   const { width, height, data } = image;
-  if (width === IMAGE_SIZE && height === IMAGE_SIZE && medianCorner(data) < LIGHT_BACKGROUND && !isUniform(data)) return Float32Array.from(data);
+  if (
+    width === IMAGE_SIZE &&
+    height === IMAGE_SIZE &&
+    medianCorner(data) < LIGHT_BACKGROUND &&
+    !isUniform(data)
+  )
+    return Float32Array.from(data);
 
   const { image: working } = binToWorkingSize(image);
   const { box, contrast, peak } = findGarment(working, fitBackground(working));
@@ -42,14 +48,23 @@ export function fashionize(image: GrayImage): Float32Array {
   const gain = 255 / peak; // the garment found has contrast, so peak > 0
   const out = new Float32Array(IMAGE_SIZE * IMAGE_SIZE);
   for (let y = 0; y < targetHeight; y++) {
-    for (let x = 0; x < targetWidth; x++) out[(top + y) * IMAGE_SIZE + left + x] = Math.min(255, Math.round(resized[y * targetWidth + x]! * gain));
+    for (let x = 0; x < targetWidth; x++)
+      out[(top + y) * IMAGE_SIZE + left + x] = Math.min(
+        255,
+        Math.round(resized[y * targetWidth + x]! * gain),
+      );
   }
   return out;
 }
 
 /** The median of the four corner pixels (the upper of the middle two). */
 function medianCorner(data: Uint8Array): number {
-  const corners = [data[0]!, data[IMAGE_SIZE - 1]!, data[IMAGE_SIZE * (IMAGE_SIZE - 1)]!, data[IMAGE_SIZE * IMAGE_SIZE - 1]!].sort((a, b) => a - b);
+  const corners = [
+    data[0]!,
+    data[IMAGE_SIZE - 1]!,
+    data[IMAGE_SIZE * (IMAGE_SIZE - 1)]!,
+    data[IMAGE_SIZE * IMAGE_SIZE - 1]!,
+  ].sort((a, b) => a - b);
   return corners[2]!;
 }
 

@@ -14,10 +14,12 @@ export interface GrayImage {
 }
 
 /** BT.601 luma of 8-bit R, G, B in 16-bit fixed point; the weights sum to 65536, so gray stays gray. */
-export const luma = (r: number, g: number, b: number): number => (19595 * r + 38470 * g + 7471 * b + 32768) >> 16;
+export const luma = (r: number, g: number, b: number): number =>
+  (19595 * r + 38470 * g + 7471 * b + 32768) >> 16;
 
 /** `value` seen through `alpha` (0..255) over a white background: a cut-out reads like the same garment on white. */
-export const overWhite = (value: number, alpha: number): number => 255 - ((((255 - value) * alpha + 127) / 255) | 0);
+export const overWhite = (value: number, alpha: number): number =>
+  255 - ((((255 - value) * alpha + 127) / 255) | 0);
 
 /**
  * The long side decoders aim for: each decodes at the smallest scale its format allows whose long

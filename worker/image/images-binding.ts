@@ -13,20 +13,30 @@ import { badRequest, Problem, unsupportedMediaType } from '../http/problem.ts';
  * Workers globals, and the runtime's binding satisfies it.
  */
 export interface ImagesBinding {
-  info(stream: ReadableStream<Uint8Array>): Promise<{ format: string } | { format: string; width: number; height: number }>;
+  info(
+    stream: ReadableStream<Uint8Array>,
+  ): Promise<{ format: string } | { format: string; width: number; height: number }>;
   input(stream: ReadableStream<Uint8Array>): ImageTransformer;
 }
 
 /** A pending transformation (ImageTransformer in @cloudflare/workers-types), as far as it is used here. */
 interface ImageTransformer {
   transform(transform: { width?: number; height?: number; fit?: 'scale-down' }): ImageTransformer;
-  output(options: { format: 'image/png'; anim?: boolean }): Promise<{ image(): ReadableStream<Uint8Array> }>;
+  output(options: {
+    format: 'image/png';
+    anim?: boolean;
+  }): Promise<{ image(): ReadableStream<Uint8Array> }>;
 }
 
 /** Formats only the Images binding decodes here. */
 export type BindingOnlyType = 'image/avif' | 'image/heic' | 'image/gif' | 'image/tiff';
 
-const NAMES: Record<BindingOnlyType, string> = { 'image/avif': 'AVIF', 'image/heic': 'HEIC', 'image/gif': 'GIF', 'image/tiff': 'TIFF' };
+const NAMES: Record<BindingOnlyType, string> = {
+  'image/avif': 'AVIF',
+  'image/heic': 'HEIC',
+  'image/gif': 'GIF',
+  'image/tiff': 'TIFF',
+};
 
 /** ISOBMFF brands (ISO/IEC 23008-12 and the AV1 image format) by the format they announce. */
 const AVIF_BRANDS = new Set(['avif', 'avis']);
@@ -36,7 +46,8 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Brands read from an ftyp box: its major brand and up to this many compatible ones. */
 const MAX_BRANDS = 16;
 
-const ascii = (bytes: Uint8Array, at: number, length: number): string => String.fromCharCode(...bytes.subarray(at, at + length));
+const ascii = (bytes: Uint8Array, at: number, length: number): string =>
+  String.fromCharCode(...bytes.subarray(at, at + length));
 
 /** AVIF or HEIC from the leading ftyp box's brands (AVIF first: an AVIF also lists the generic mif1). */
 function isobmffType(bytes: Uint8Array): BindingOnlyType | undefined {
@@ -59,7 +70,9 @@ export function sniffBindingOnlyType(bytes: Uint8Array): BindingOnlyType | undef
 
 /** The 415 for an image only the Images binding could decode, on a Worker deployed without it. */
 export function imagesBindingRequired(what: string): Problem {
-  return unsupportedMediaType(`${what} can only be decoded through Cloudflare Images, which this Worker is deployed without: add [images] binding = "IMAGES" to wrangler.toml`);
+  return unsupportedMediaType(
+    `${what} can only be decoded through Cloudflare Images, which this Worker is deployed without: add [images] binding = "IMAGES" to wrangler.toml`,
+  );
 }
 
 /** The name of a binding-only type for messages, e.g. "AVIF images". */
@@ -75,7 +88,9 @@ function bindingProblem(error: unknown): Problem {
   // Cloudflare Images error 9520: unsupported input format; anything else is a file it could not read.
   return /9520|unsupported/i.test(message)
     ? unsupportedMediaType(`Cloudflare Images cannot decode this image: ${message}`)
-    : badRequest(`the image is truncated or corrupt: Cloudflare Images could not read it (${message})`);
+    : badRequest(
+        `the image is truncated or corrupt: Cloudflare Images could not read it (${message})`,
+      );
 }
 
 /**
@@ -85,7 +100,11 @@ function bindingProblem(error: unknown): Problem {
  * @throws Problem 415 when the binding does not support the format (or the file is SVG), 400 when it
  *   cannot read the file.
  */
-export async function throughImagesBinding(binding: ImagesBinding, bytes: Uint8Array, longSide: number): Promise<Uint8Array> {
+export async function throughImagesBinding(
+  binding: ImagesBinding,
+  bytes: Uint8Array,
+  longSide: number,
+): Promise<Uint8Array> {
   try {
     const size = await scaling(binding, bytes, longSide);
     let image = binding.input(streamOf(bytes));
@@ -93,7 +112,10 @@ export async function throughImagesBinding(binding: ImagesBinding, bytes: Uint8A
     const result = await image.output({ format: 'image/png', anim: false });
     const png = new Uint8Array(await new Response(result.image()).arrayBuffer());
     // Miniflare's stand-in answers a file sharp cannot read with an empty image rather than an error.
-    if (!PNG_SIGNATURE.every((byte, i) => png[i] === byte)) throw badRequest(`the image is truncated or corrupt: Cloudflare Images returned ${png.length} bytes that are not a PNG image`);
+    if (!PNG_SIGNATURE.every((byte, i) => png[i] === byte))
+      throw badRequest(
+        `the image is truncated or corrupt: Cloudflare Images returned ${png.length} bytes that are not a PNG image`,
+      );
     return png;
   } catch (error) {
     if (error instanceof Problem) throw error;
@@ -107,14 +129,19 @@ export async function throughImagesBinding(binding: ImagesBinding, bytes: Uint8A
  * When info() cannot size the image (the local stand-in sizes neither AVIF nor TIFF), the width: the
  * long side is then at least `longSide`, if more than needed for a portrait image.
  */
-async function scaling(binding: ImagesBinding, bytes: Uint8Array, longSide: number): Promise<{ width: number } | { height: number } | null> {
+async function scaling(
+  binding: ImagesBinding,
+  bytes: Uint8Array,
+  longSide: number,
+): Promise<{ width: number } | { height: number } | null> {
   let info;
   try {
     info = await binding.info(streamOf(bytes));
   } catch {
     return { width: longSide };
   }
-  if (!('width' in info)) throw unsupportedMediaType('SVG images are not accepted: send a PNG, JPEG or WebP image');
+  if (!('width' in info))
+    throw unsupportedMediaType('SVG images are not accepted: send a PNG, JPEG or WebP image');
   if (Math.max(info.width, info.height) <= longSide) return null;
   return info.width >= info.height ? { width: longSide } : { height: longSide };
 }

@@ -9,12 +9,26 @@ import { onceUntilSuccess } from '../runtime/once.ts';
 import type { PixelBudget } from './budget.ts';
 import { fashionize } from './fashionize.ts';
 import { DECODE_LONG_SIDE } from './gray.ts';
-import { bindingOnlyName, imagesBindingRequired, sniffBindingOnlyType, throughImagesBinding, type ImagesBinding } from './images-binding.ts';
+import {
+  bindingOnlyName,
+  imagesBindingRequired,
+  sniffBindingOnlyType,
+  throughImagesBinding,
+  type ImagesBinding,
+} from './images-binding.ts';
 import { orient } from './orientation.ts';
 import { describeBytes, sniffImage, type ImageHeader } from './sniff.ts';
 
 /** Media types of the images accepted: decoded here, or (AVIF, HEIC, GIF, TIFF) through the Images binding. */
-export const IMAGE_MEDIA_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/avif', 'image/heic', 'image/gif', 'image/tiff'] as const;
+export const IMAGE_MEDIA_TYPES = [
+  'image/png',
+  'image/jpeg',
+  'image/webp',
+  'image/avif',
+  'image/heic',
+  'image/gif',
+  'image/tiff',
+] as const;
 
 /** One of IMAGE_MEDIA_TYPES. */
 export type ImageMediaType = (typeof IMAGE_MEDIA_TYPES)[number];
@@ -42,7 +56,9 @@ export interface ImageOptions {
 /** 415 when the request declared one media type and the bytes are another: the client has a bug worth knowing about. */
 function checkDeclared(declaredType: string | undefined, actual: string, bytes: Uint8Array): void {
   if (declaredType && declaredType !== actual) {
-    throw unsupportedMediaType(`the request declares ${declaredType}, but the bytes are ${describeBytes(bytes)}`);
+    throw unsupportedMediaType(
+      `the request declares ${declaredType}, but the bytes are ${describeBytes(bytes)}`,
+    );
   }
 }
 
@@ -54,7 +70,11 @@ function decodeHere(bytes: Uint8Array, header: ImageHeader, budget: PixelBudget)
 }
 
 /** Has Cloudflare Images decode and scale the image to a small PNG, which is then decoded here. */
-async function decodeThroughBinding(images: ImagesBinding, bytes: Uint8Array, budget: PixelBudget): Promise<Float32Array> {
+async function decodeThroughBinding(
+  images: ImagesBinding,
+  bytes: Uint8Array,
+  budget: PixelBudget,
+): Promise<Float32Array> {
   const png = await throughImagesBinding(images, bytes, DECODE_LONG_SIDE);
   return decodeHere(png, sniffImage(png), budget);
 }
@@ -70,7 +90,11 @@ async function decodeThroughBinding(images: ImagesBinding, bytes: Uint8Array, bu
  *   request's pixel budget; 415 for other formats, or bytes that are not the declared type; 422 for
  *   a photo with no garment in it.
  */
-export async function imageToPixels(bytes: Uint8Array, options: ImageOptions, declaredType?: string): Promise<Float32Array> {
+export async function imageToPixels(
+  bytes: Uint8Array,
+  options: ImageOptions,
+  declaredType?: string,
+): Promise<Float32Array> {
   const { budget, images } = options;
   const onlyThroughBinding = sniffBindingOnlyType(bytes);
   if (onlyThroughBinding) {
@@ -83,13 +107,18 @@ export async function imageToPixels(bytes: Uint8Array, options: ImageOptions, de
     header = sniffImage(bytes);
   } catch (error) {
     // Over one of this Worker's decoders' caps (a large PNG or WebP): Cloudflare Images can do that work.
-    if (images && error instanceof Problem && error.status === 413) return decodeThroughBinding(images, bytes, budget);
+    if (images && error instanceof Problem && error.status === 413)
+      return decodeThroughBinding(images, bytes, budget);
     throw error;
   }
   checkDeclared(declaredType, header.type, bytes);
   // A large photo costs the binding nothing of the Worker's CPU time. Not an EXIF-rotated one: whether
   // the binding applies EXIF orientation differs between Cloudflare and its local stand-in.
-  if (images && header.orientation === 1 && header.width * header.height > options.imagesBindingMinPixels) {
+  if (
+    images &&
+    header.orientation === 1 &&
+    header.width * header.height > options.imagesBindingMinPixels
+  ) {
     return decodeThroughBinding(images, bytes, budget);
   }
   return decodeHere(bytes, header, budget);

@@ -15,7 +15,8 @@ export const pixelValue: ElementReader = (value, path) => {
   if (typeof value !== 'number') throw badRequest(`${path} is ${describe(value)}, not a number`);
   // JSON has no NaN or Infinity literals, but 1e999 parses to Infinity.
   if (!Number.isFinite(value)) throw badRequest(`${path} is not a finite number`);
-  if (value < 0 || value > 255) throw badRequest(`${path} is ${value}, outside the pixel range 0..255`);
+  if (value < 0 || value > 255)
+    throw badRequest(`${path} is ${value}, outside the pixel range 0..255`);
   return value;
 };
 
@@ -41,7 +42,8 @@ export function copyTensor(
     throw badRequest(`${path} must be an array of ${length}, got ${describe(value)}`);
   }
   let next = offset;
-  for (let i = 0; i < length; i++) next = copyTensor(value[i], shape, `${path}[${i}]`, out, next, element, dim + 1);
+  for (let i = 0; i < length; i++)
+    next = copyTensor(value[i], shape, `${path}[${i}]`, out, next, element, dim + 1);
   return next;
 }
 
@@ -53,7 +55,9 @@ export function copyImage(value: unknown, path: string, out: Float32Array, offse
   const nested = Array.isArray(value) && Array.isArray(value[0]);
   const expected = nested ? IMAGE_SIZE : PIXELS_PER_IMAGE;
   if (!Array.isArray(value) || value.length !== expected) {
-    throw badRequest(`${path} must be ${PIXELS_PER_IMAGE} numbers or ${IMAGE_SIZE} rows of ${IMAGE_SIZE} numbers, got ${describe(value)}`);
+    throw badRequest(
+      `${path} must be ${PIXELS_PER_IMAGE} numbers or ${IMAGE_SIZE} rows of ${IMAGE_SIZE} numbers, got ${describe(value)}`,
+    );
   }
   copyTensor(value, nested ? [IMAGE_SIZE, IMAGE_SIZE] : [PIXELS_PER_IMAGE], path, out, offset);
 }

@@ -14,7 +14,8 @@ const ORIENTATION_TAG = 0x0112;
  * EXIF block is no reason to refuse an image, so nothing here throws.
  */
 export function readExifOrientation(segment: Uint8Array): number | undefined {
-  if (segment.length < 6 || String.fromCharCode(...segment.subarray(0, 6)) !== 'Exif\0\0') return undefined;
+  if (segment.length < 6 || String.fromCharCode(...segment.subarray(0, 6)) !== 'Exif\0\0')
+    return undefined;
   return readTiffOrientation(segment.subarray(6));
 }
 
@@ -48,14 +49,22 @@ export function readTiffOrientation(bytes: Uint8Array): number | undefined {
 function walk(orientation: number, W: number, H: number): [start: number, dx: number, dy: number] {
   const last = (H - 1) * W;
   switch (orientation) {
-    case 2: return [W - 1, -1, W]; // mirrored
-    case 3: return [last + W - 1, -1, -W]; // rotated 180
-    case 4: return [last, 1, -W]; // mirrored vertically
-    case 5: return [0, W, 1]; // transposed
-    case 6: return [last, -W, 1]; // to be turned 90 clockwise
-    case 7: return [last + W - 1, -W, -1]; // transversed
-    case 8: return [W - 1, W, -1]; // to be turned 90 counter-clockwise
-    default: return [0, 1, W];
+    case 2:
+      return [W - 1, -1, W]; // mirrored
+    case 3:
+      return [last + W - 1, -1, -W]; // rotated 180
+    case 4:
+      return [last, 1, -W]; // mirrored vertically
+    case 5:
+      return [0, W, 1]; // transposed
+    case 6:
+      return [last, -W, 1]; // to be turned 90 clockwise
+    case 7:
+      return [last + W - 1, -W, -1]; // transversed
+    case 8:
+      return [W - 1, W, -1]; // to be turned 90 counter-clockwise
+    default:
+      return [0, 1, W];
   }
 }
 

@@ -23,7 +23,14 @@ export function jpegDenominator(width: number, height: number, longSide: number)
 }
 
 /** Width and height of what the decoder of `type` produces from a `width` x `height` image. */
-export function decodedSize(type: string, width: number, height: number): { width: number; height: number } {
-  const divisor = type === 'image/jpeg' ? jpegDenominator(width, height, DECODE_LONG_SIDE) : areaFactor(width, height, DECODE_LONG_SIDE);
+export function decodedSize(
+  type: string,
+  width: number,
+  height: number,
+): { width: number; height: number } {
+  const divisor =
+    type === 'image/jpeg'
+      ? jpegDenominator(width, height, DECODE_LONG_SIDE)
+      : areaFactor(width, height, DECODE_LONG_SIDE);
   return { width: Math.ceil(width / divisor), height: Math.ceil(height / divisor) };
 }

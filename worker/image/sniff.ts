@@ -16,14 +16,34 @@ export type ImageHeader = PngHeader | JpegHeader | WebpHeader;
 export type ImageType = ImageHeader['type'];
 
 /** Each decoded format: its magic bytes (null: any byte) and its header reader. */
-const FORMATS: { type: ImageType; name: string; magic: readonly (number | null)[]; read: (bytes: Uint8Array) => ImageHeader }[] = [
-  { type: 'image/png', name: 'a PNG image', magic: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], read: readPngHeader },
+const FORMATS: {
+  type: ImageType;
+  name: string;
+  magic: readonly (number | null)[];
+  read: (bytes: Uint8Array) => ImageHeader;
+}[] = [
+  {
+    type: 'image/png',
+    name: 'a PNG image',
+    magic: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+    read: readPngHeader,
+  },
   { type: 'image/jpeg', name: 'a JPEG image', magic: [0xff, 0xd8], read: readJpegHeader },
-  { type: 'image/webp', name: 'a WebP image', magic: [0x52, 0x49, 0x46, 0x46, null, null, null, null, 0x57, 0x45, 0x42, 0x50], read: readWebpHeader },
+  {
+    type: 'image/webp',
+    name: 'a WebP image',
+    magic: [0x52, 0x49, 0x46, 0x46, null, null, null, null, 0x57, 0x45, 0x42, 0x50],
+    read: readWebpHeader,
+  },
 ];
 
 /** Formats only the Images binding decodes, and BMP, which nothing here does: a 415 says what the bytes are. */
-const OTHER_NAMES: Record<BindingOnlyType, string> = { 'image/avif': 'an AVIF image', 'image/heic': 'a HEIC image', 'image/gif': 'a GIF image', 'image/tiff': 'a TIFF image' };
+const OTHER_NAMES: Record<BindingOnlyType, string> = {
+  'image/avif': 'an AVIF image',
+  'image/heic': 'a HEIC image',
+  'image/gif': 'a GIF image',
+  'image/tiff': 'a TIFF image',
+};
 const BMP_MAGIC = [0x42, 0x4d];
 
 /** Whether `bytes` start with `magic`, comparing only the bytes present (`whole`: all of them must be). */
@@ -53,5 +73,7 @@ export function sniffImage(bytes: Uint8Array): ImageHeader {
   if (bytes.length === 0) throw badRequest('the image is empty');
   const format = FORMATS.find((f) => startsWith(bytes, f.magic, false));
   if (format) return format.read(bytes);
-  throw unsupportedMediaType(`expected a PNG, JPEG or WebP image, but the bytes are ${describeBytes(bytes)}`);
+  throw unsupportedMediaType(
+    `expected a PNG, JPEG or WebP image, but the bytes are ${describeBytes(bytes)}`,
+  );
 }

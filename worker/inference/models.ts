@@ -56,7 +56,11 @@ export function modelNames(): string[] {
 /** The 503 a request gets while `name` cannot be loaded; `stage` says what failed, the log has the error. */
 function unavailable(name: string, stage: string, cause: unknown): Problem {
   console.error(`model "${name}" failed to initialise: ${stage}`, cause);
-  return new Problem(503, 'Service Unavailable', `model "${name}" failed to initialise: ${stage}; the error is in the Worker's logs`);
+  return new Problem(
+    503,
+    'Service Unavailable',
+    `model "${name}" failed to initialise: ${stage}; the error is in the Worker's logs`,
+  );
 }
 
 async function loadModel(name: string, bytes: ArrayBuffer): Promise<ServedModel> {
@@ -77,7 +81,9 @@ async function loadOnBackend(name: string, bytes: ArrayBuffer): Promise<ServedMo
   // digest clients see, is enough here.
   const asset = await decodeAsset(bytes, { verifyDigest: false });
   if (asset.name !== name) {
-    throw new Error(`bundled asset registered as "${name}" names itself "${asset.name}": fix worker/inference/registry.ts`);
+    throw new Error(
+      `bundled asset registered as "${name}" names itself "${asset.name}": fix worker/inference/registry.ts`,
+    );
   }
   const network = createNetwork(asset);
   const predict = (pixels: Float32Array, count: number): Float32Array => {
@@ -101,7 +107,10 @@ async function loadOnBackend(name: string, bytes: ArrayBuffer): Promise<ServedMo
 
 // One memoised loader per bundled asset; building the closures does no work at global scope.
 const loaders = new Map(
-  [...BUNDLED_ASSETS].map(([name, bytes]) => [name, onceUntilSuccess(() => loadModel(name, bytes))]),
+  [...BUNDLED_ASSETS].map(([name, bytes]) => [
+    name,
+    onceUntilSuccess(() => loadModel(name, bytes)),
+  ]),
 );
 
 /**
@@ -119,12 +128,17 @@ export async function getModel(name: string = DEFAULT_MODEL): Promise<ServedMode
  * load (the runtime failed), read from its asset alone, so that such pages still answer; undefined
  * for an unknown name.
  */
-export async function describeModel(name: string = DEFAULT_MODEL): Promise<ModelDescription | undefined> {
+export async function describeModel(
+  name: string = DEFAULT_MODEL,
+): Promise<ModelDescription | undefined> {
   try {
     return await getModel(name);
   } catch {
     // getModel has logged why; the asset itself decodes without the runtime.
-    const { tensors: _tensors, ...description } = await decodeAsset(BUNDLED_ASSETS.get(resolveModelName(name))!, { verifyDigest: false });
+    const { tensors: _tensors, ...description } = await decodeAsset(
+      BUNDLED_ASSETS.get(resolveModelName(name))!,
+      { verifyDigest: false },
+    );
     return description;
   }
 }

@@ -8,10 +8,14 @@
 import bundled from '../../models/bundled.js';
 
 /** Model name -> asset bytes. */
-export const BUNDLED_ASSETS: ReadonlyMap<string, ArrayBuffer> = new Map(bundled.map((asset) => [asset.name, asset.bytes]));
+export const BUNDLED_ASSETS: ReadonlyMap<string, ArrayBuffer> = new Map(
+  bundled.map((asset) => [asset.name, asset.bytes]),
+);
 
 /** Short names accepted in place of a model's name, e.g. `cnn` for `fashion-mnist-cnn`. */
-const ALIASES: ReadonlyMap<string, string> = new Map(bundled.flatMap((asset) => (asset.alias ? [[asset.alias, asset.name] as const] : [])));
+const ALIASES: ReadonlyMap<string, string> = new Map(
+  bundled.flatMap((asset) => (asset.alias ? [[asset.alias, asset.name] as const] : [])),
+);
 
 /** The model name `name` stands for: itself, or the model it is an alias of. */
 export function resolveModelName(name: string): string {

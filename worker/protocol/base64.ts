@@ -6,7 +6,8 @@ import { badRequest } from '../http/problem.ts';
 
 /** The bytes `value` encodes, standard or URL-safe alphabet; 400 naming `path` if it is not base64 text. */
 export function decodeBase64(value: unknown, path: string): Uint8Array {
-  if (typeof value !== 'string') throw badRequest(`${path} must be a base64 string, got ${describe(value)}`);
+  if (typeof value !== 'string')
+    throw badRequest(`${path} must be a base64 string, got ${describe(value)}`);
   let binary: string;
   try {
     // TF Serving clients send standard base64; accept the URL-safe alphabet too.

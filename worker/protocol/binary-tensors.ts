@@ -17,15 +17,25 @@ export const HEADER_LENGTH = 'Inference-Header-Content-Length';
 export function declaredHeaderLength(request: Request, maxBodyBytes: number): number | undefined {
   const value = request.headers.get(HEADER_LENGTH);
   if (value === null) return undefined;
-  if (!/^[0-9]{1,15}$/.test(value.trim())) throw badRequest(`${HEADER_LENGTH} must be a byte count, got ${JSON.stringify(value)}`);
+  if (!/^[0-9]{1,15}$/.test(value.trim()))
+    throw badRequest(`${HEADER_LENGTH} must be a byte count, got ${JSON.stringify(value)}`);
   const length = Number(value);
-  if (length > maxBodyBytes) throw contentTooLarge(`${HEADER_LENGTH} declares a JSON header of ${length} bytes; the body limit is ${maxBodyBytes}`);
+  if (length > maxBodyBytes)
+    throw contentTooLarge(
+      `${HEADER_LENGTH} declares a JSON header of ${length} bytes; the body limit is ${maxBodyBytes}`,
+    );
   return length;
 }
 
 /** A body cut into its JSON header and the binary data after it. */
-export function splitBody(body: Uint8Array, headerLength: number): { json: Uint8Array; binary: Uint8Array } {
-  if (headerLength > body.length) throw badRequest(`${HEADER_LENGTH} is ${headerLength}, but the body holds only ${body.length} bytes`);
+export function splitBody(
+  body: Uint8Array,
+  headerLength: number,
+): { json: Uint8Array; binary: Uint8Array } {
+  if (headerLength > body.length)
+    throw badRequest(
+      `${HEADER_LENGTH} is ${headerLength}, but the body holds only ${body.length} bytes`,
+    );
   return { json: body.subarray(0, headerLength), binary: body.subarray(headerLength) };
 }
 
@@ -35,14 +45,19 @@ export function readBytesTensor(bytes: Uint8Array, count: number, path: string):
   const elements: Uint8Array[] = [];
   let offset = 0;
   for (let i = 0; i < count; i++) {
-    if (bytes.length - offset < 4) throw badRequest(`${path} holds ${i} BYTES elements; its shape says ${count}`);
+    if (bytes.length - offset < 4)
+      throw badRequest(`${path} holds ${i} BYTES elements; its shape says ${count}`);
     const length = view.getUint32(offset, true);
     offset += 4;
-    if (length > bytes.length - offset) throw badRequest(`${path}[${i}] declares ${length} bytes; ${bytes.length - offset} remain`);
+    if (length > bytes.length - offset)
+      throw badRequest(`${path}[${i}] declares ${length} bytes; ${bytes.length - offset} remain`);
     elements.push(bytes.subarray(offset, offset + length));
     offset += length;
   }
-  if (offset !== bytes.length) throw badRequest(`${path} has ${bytes.length - offset} bytes after its ${count} BYTES elements`);
+  if (offset !== bytes.length)
+    throw badRequest(
+      `${path} has ${bytes.length - offset} bytes after its ${count} BYTES elements`,
+    );
   return elements;
 }
 
@@ -69,5 +84,7 @@ export function binaryResponse(header: object, tensors: readonly Uint8Array[]): 
     body.set(tensor, offset);
     offset += tensor.length;
   }
-  return new Response(body, { headers: { 'Content-Type': 'application/octet-stream', [HEADER_LENGTH]: String(json.length) } });
+  return new Response(body, {
+    headers: { 'Content-Type': 'application/octet-stream', [HEADER_LENGTH]: String(json.length) },
+  });
 }

@@ -29,8 +29,20 @@ function half(bits: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
-const int = (bytes: number, min: number, max: number, read: NumericType['read']): NumericType => ({ bytes, integer: true, min, max, read });
-const float = (bytes: number, max: number, read: NumericType['read']): NumericType => ({ bytes, integer: false, min: -max, max, read });
+const int = (bytes: number, min: number, max: number, read: NumericType['read']): NumericType => ({
+  bytes,
+  integer: true,
+  min,
+  max,
+  read,
+});
+const float = (bytes: number, max: number, read: NumericType['read']): NumericType => ({
+  bytes,
+  integer: false,
+  min: -max,
+  max,
+  read,
+});
 
 /** Every numeric datatype of the protocol, in the order its specification lists them. */
 export const NUMERIC_DATATYPES = {
@@ -51,25 +63,33 @@ export const NUMERIC_DATATYPES = {
 export type NumericDatatype = keyof typeof NUMERIC_DATATYPES;
 
 /** Datatypes the image input accepts: the numeric ones (pixels) and BYTES (encoded image files). */
-export const INPUT_DATATYPES = [...(Object.keys(NUMERIC_DATATYPES) as NumericDatatype[]), 'BYTES'] as const;
+export const INPUT_DATATYPES = [
+  ...(Object.keys(NUMERIC_DATATYPES) as NumericDatatype[]),
+  'BYTES',
+] as const;
 export type InputDatatype = (typeof INPUT_DATATYPES)[number];
 
 /** `value` as an input datatype; 400 naming the accepted ones otherwise. */
 export function requireInputDatatype(value: unknown, path: string): InputDatatype {
   if ((INPUT_DATATYPES as readonly unknown[]).includes(value)) return value as InputDatatype;
-  throw badRequest(`${path} is ${JSON.stringify(value) ?? 'missing'}; send one of ${INPUT_DATATYPES.join(', ')}`);
+  throw badRequest(
+    `${path} is ${JSON.stringify(value) ?? 'missing'}; send one of ${INPUT_DATATYPES.join(', ')}`,
+  );
 }
 
 /** Bytes per element of a numeric datatype. */
-export const elementBytes = (datatype: NumericDatatype): number => NUMERIC_DATATYPES[datatype].bytes;
+export const elementBytes = (datatype: NumericDatatype): number =>
+  NUMERIC_DATATYPES[datatype].bytes;
 
 /** A reader of JSON elements of `datatype`: a number of that type (whole, in its range), then a pixel 0..255. */
 export function jsonElementReader(datatype: NumericDatatype): ElementReader {
   const { integer, min, max } = NUMERIC_DATATYPES[datatype];
   return (value, path) => {
     if (typeof value === 'number' && Number.isFinite(value)) {
-      if (integer && !Number.isInteger(value)) throw badRequest(`${path} is ${value}, not an integer (datatype ${datatype})`);
-      if (value < min || value > max) throw badRequest(`${path} is ${value}, outside the ${datatype} range ${min}..${max}`);
+      if (integer && !Number.isInteger(value))
+        throw badRequest(`${path} is ${value}, not an integer (datatype ${datatype})`);
+      if (value < min || value > max)
+        throw badRequest(`${path} is ${value}, outside the ${datatype} range ${min}..${max}`);
     }
     return pixelValue(value, path);
   };
@@ -79,7 +99,12 @@ export function jsonElementReader(datatype: NumericDatatype): ElementReader {
  * Reads `out.length` little-endian elements of `datatype` from `bytes` (exactly that many elements
  * long: the caller checked the size) into `out`, each a pixel 0..255; 400 naming the first that is not.
  */
-export function readBinaryTensor(bytes: Uint8Array, datatype: NumericDatatype, out: Float32Array, path: string): void {
+export function readBinaryTensor(
+  bytes: Uint8Array,
+  datatype: NumericDatatype,
+  out: Float32Array,
+  path: string,
+): void {
   const { bytes: width, read } = NUMERIC_DATATYPES[datatype];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < out.length; i++) out[i] = pixelValue(read(view, i * width), `${path}[${i}]`);

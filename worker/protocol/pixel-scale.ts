@@ -19,14 +19,21 @@ export function parsePixelScale(value: unknown, where: string): PixelScale {
   if (value === undefined) return 255;
   const scale = typeof value === 'string' ? Number(value) : value;
   if (scale === 1 || scale === 255) return scale;
-  throw badRequest(`${where} ${PIXEL_SCALE_PARAMETER} must be 1 or 255, got ${JSON.stringify(value)}`);
+  throw badRequest(
+    `${where} ${PIXEL_SCALE_PARAMETER} must be 1 or 255, got ${JSON.stringify(value)}`,
+  );
 }
 
 /**
  * Brings the image at `offset` of `pixels` to the 0..255 scale, in place: multiplies by 255 when
  * `scale` is 1 (400 if a value is above 1), refuses a 0..1 image sent without the declaration.
  */
-export function applyPixelScale(pixels: Float32Array, offset: number, scale: PixelScale, where: string): void {
+export function applyPixelScale(
+  pixels: Float32Array,
+  offset: number,
+  scale: PixelScale,
+  where: string,
+): void {
   const image = pixels.subarray(offset, offset + PIXELS_PER_IMAGE);
   let max = 0;
   let fractional = false;
@@ -35,9 +42,14 @@ export function applyPixelScale(pixels: Float32Array, offset: number, scale: Pix
     if (value > 0 && value < 1) fractional = true;
   }
   if (scale === 1) {
-    if (max > 1) throw badRequest(`${where} holds ${max} with ${PIXEL_SCALE_PARAMETER}=1; values must lie within 0..1`);
+    if (max > 1)
+      throw badRequest(
+        `${where} holds ${max} with ${PIXEL_SCALE_PARAMETER}=1; values must lie within 0..1`,
+      );
     for (let i = 0; i < image.length; i++) image[i] = image[i]! * 255;
   } else if (max <= 1 && fractional) {
-    throw badRequest(`${where} holds pixels within 0..1 only (largest ${max}): multiply them by 255 (0 = background, 255 = full ink), or declare ${PIXEL_SCALE_PARAMETER}=1`);
+    throw badRequest(
+      `${where} holds pixels within 0..1 only (largest ${max}): multiply them by 255 (0 = background, 255 = full ink), or declare ${PIXEL_SCALE_PARAMETER}=1`,
+    );
   }
 }

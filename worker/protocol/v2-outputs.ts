@@ -20,26 +20,42 @@ function optionalBoolean(value: unknown, path: string): boolean | undefined {
 
 function classificationCount(value: unknown, path: string, classes: number): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= classes) return value;
-  throw badRequest(`${path} must be a whole number of classes from 1 to ${classes}, got ${describe(value)}`);
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= classes)
+    return value;
+  throw badRequest(
+    `${path} must be a whole number of classes from 1 to ${classes}, got ${describe(value)}`,
+  );
 }
 
 /**
  * The output the request asks for: `outputs` (absent: the one output, sent as the request parameter
  * `binary_data_output` says) naming `outputName` at most once. 400 for another name or a bad parameter.
  */
-export function requestedOutput(outputs: unknown, parameters: Record<string, unknown>, outputName: string, classes: number): RequestedOutput {
-  const binaryDefault = optionalBoolean(parameters.binary_data_output, 'parameters.binary_data_output') ?? false;
+export function requestedOutput(
+  outputs: unknown,
+  parameters: Record<string, unknown>,
+  outputName: string,
+  classes: number,
+): RequestedOutput {
+  const binaryDefault =
+    optionalBoolean(parameters.binary_data_output, 'parameters.binary_data_output') ?? false;
   if (outputs === undefined) return { binary: binaryDefault, classification: undefined };
   if (!Array.isArray(outputs) || outputs.length !== 1) {
-    throw badRequest(`outputs must be an array naming the one output "${outputName}", got ${describe(outputs)}`);
+    throw badRequest(
+      `outputs must be an array naming the one output "${outputName}", got ${describe(outputs)}`,
+    );
   }
   const output = requireObject(outputs[0], 'outputs[0]');
-  if (output.name !== outputName) throw badRequest(`outputs[0].name must be "${outputName}", the only output of this model`);
+  if (output.name !== outputName)
+    throw badRequest(`outputs[0].name must be "${outputName}", the only output of this model`);
   const own = parametersOf(output, 'outputs[0].parameters');
   return {
     binary: optionalBoolean(own.binary_data, 'outputs[0].parameters.binary_data') ?? binaryDefault,
-    classification: classificationCount(own.classification, 'outputs[0].parameters.classification', classes),
+    classification: classificationCount(
+      own.classification,
+      'outputs[0].parameters.classification',
+      classes,
+    ),
   };
 }
 

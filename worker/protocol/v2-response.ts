@@ -17,20 +17,41 @@ export interface InferAnswer {
 }
 
 /** The tensor's JSON description and its values, in JSON form and in binary form. */
-function outputTensor(probabilities: Float32Array, labels: readonly string[], k: number | undefined) {
+function outputTensor(
+  probabilities: Float32Array,
+  labels: readonly string[],
+  k: number | undefined,
+) {
   const count = probabilities.length / labels.length;
   if (k === undefined) {
     // Float32Array bytes are little-endian on every host Workers run on (x86-64, arm64), as the extension wants.
-    const binary = () => new Uint8Array(probabilities.buffer, probabilities.byteOffset, probabilities.byteLength);
-    return { datatype: 'FP32', shape: [count, labels.length], data: () => Array.from(probabilities), binary };
+    const binary = () =>
+      new Uint8Array(probabilities.buffer, probabilities.byteOffset, probabilities.byteLength);
+    return {
+      datatype: 'FP32',
+      shape: [count, labels.length],
+      data: () => Array.from(probabilities),
+      binary,
+    };
   }
-  const strings = topPredictionsPerImage(probabilities, labels, k).flatMap((top) => top.map(({ score, index, label }) => `${score}:${index}:${label}`));
+  const strings = topPredictionsPerImage(probabilities, labels, k).flatMap((top) =>
+    top.map(({ score, index, label }) => `${score}:${index}:${label}`),
+  );
   const encoder = new TextEncoder();
-  return { datatype: 'BYTES', shape: [count, k], data: () => strings, binary: () => writeBytesTensor(strings.map((s) => encoder.encode(s))) };
+  return {
+    datatype: 'BYTES',
+    shape: [count, k],
+    data: () => strings,
+    binary: () => writeBytesTensor(strings.map((s) => encoder.encode(s))),
+  };
 }
 
 /** The infer answer for `probabilities` (N x classes, row-major). */
-export function inferResponse(answer: InferAnswer, probabilities: Float32Array, output: RequestedOutput): Response {
+export function inferResponse(
+  answer: InferAnswer,
+  probabilities: Float32Array,
+  output: RequestedOutput,
+): Response {
   const tensor = outputTensor(probabilities, answer.labels, output.classification);
   const head = {
     model_name: answer.modelName,
@@ -38,7 +59,11 @@ export function inferResponse(answer: InferAnswer, probabilities: Float32Array, 
     ...(answer.id === undefined ? {} : { id: answer.id }),
   };
   const description = { name: answer.outputName, datatype: tensor.datatype, shape: tensor.shape };
-  if (!output.binary) return Response.json({ ...head, outputs: [{ ...description, data: tensor.data() }] });
+  if (!output.binary)
+    return Response.json({ ...head, outputs: [{ ...description, data: tensor.data() }] });
   const bytes = tensor.binary();
-  return binaryResponse({ ...head, outputs: [{ ...description, parameters: { binary_data_size: bytes.length } }] }, [bytes]);
+  return binaryResponse(
+    { ...head, outputs: [{ ...description, parameters: { binary_data_size: bytes.length } }] },
+    [bytes],
+  );
 }

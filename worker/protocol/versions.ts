@@ -16,11 +16,15 @@ export const versionsOf = (model: ServedModel): string[] => [model.version];
 /** `model` if `version` is undefined (unversioned path) or one of its versions; 404 otherwise. */
 export function requireVersion(model: ServedModel, version: string | undefined): ServedModel {
   if (version === undefined || versionsOf(model).includes(version)) return model;
-  throw notFound(`model "${model.name}" has no version ${JSON.stringify(version)}; versions: ${versionsOf(model).join(', ')}`);
+  throw notFound(
+    `model "${model.name}" has no version ${JSON.stringify(version)}; versions: ${versionsOf(model).join(', ')}`,
+  );
 }
 
 /** `model` if `label` is one of VERSION_LABELS; 404 naming the labels otherwise. */
 export function requireLabel(model: ServedModel, label: string): ServedModel {
   if ((VERSION_LABELS as readonly string[]).includes(label)) return model;
-  throw notFound(`model "${model.name}" has no version label ${JSON.stringify(label)}; labels: ${VERSION_LABELS.join(', ')} (versions: ${versionsOf(model).join(', ')})`);
+  throw notFound(
+    `model "${model.name}" has no version label ${JSON.stringify(label)}; labels: ${VERSION_LABELS.join(', ')} (versions: ${versionsOf(model).join(', ')})`,
+  );
 }

@@ -10,14 +10,28 @@ import { parseJson, requireObject } from '../http/json.ts';
 import { badRequest } from '../http/problem.ts';
 import { measure, measureAsync } from '../http/timing.ts';
 import { encodeGrayPng } from '../image/encode-png.ts';
-import { IMAGE_MEDIA_TYPES, imageToPixels, loadImageDecoders, type ImageMediaType } from '../image/index.ts';
+import {
+  IMAGE_MEDIA_TYPES,
+  imageToPixels,
+  loadImageDecoders,
+  type ImageMediaType,
+} from '../image/index.ts';
 import { copyImage } from '../image/json-pixels.ts';
-import { applyPixelScale, parsePixelScale, PIXEL_SCALE_PARAMETER, type PixelScale } from '../protocol/pixel-scale.ts';
+import {
+  applyPixelScale,
+  parsePixelScale,
+  PIXEL_SCALE_PARAMETER,
+  type PixelScale,
+} from '../protocol/pixel-scale.ts';
 import { topPredictions } from '../protocol/top-classes.ts';
 import { imageOptionsOf, infer, readRequestBody, requireModel } from './inference-route.ts';
 
 /** Request media types, in the order the OpenAPI document and 415 details list them. */
-export const CLASSIFY_MEDIA_TYPES = [...IMAGE_MEDIA_TYPES, 'application/octet-stream', 'application/json'] as const;
+export const CLASSIFY_MEDIA_TYPES = [
+  ...IMAGE_MEDIA_TYPES,
+  'application/octet-stream',
+  'application/json',
+] as const;
 type ClassifyMediaType = (typeof CLASSIFY_MEDIA_TYPES)[number];
 
 /** Bounds of the `top` query parameter. */
@@ -29,7 +43,9 @@ export function parseTop(value: string | undefined, fallback = DEFAULT_TOP): num
   if (value === undefined) return fallback;
   const top = /^[0-9]{1,2}$/.test(value) ? Number(value) : NaN;
   if (!(top >= 1 && top <= MAX_TOP)) {
-    throw badRequest(`query parameter top must be an integer from 1 to ${MAX_TOP}, got ${JSON.stringify(value)}`);
+    throw badRequest(
+      `query parameter top must be an integer from 1 to ${MAX_TOP}, got ${JSON.stringify(value)}`,
+    );
   }
   return top;
 }
@@ -44,7 +60,9 @@ function parseInclude(value: string | undefined): Set<ClassifyInclude> {
   if (value === undefined) return wanted;
   for (const name of value.split(',')) {
     if (!(CLASSIFY_INCLUDES as readonly string[]).includes(name)) {
-      throw badRequest(`query parameter include must be a comma-separated list of ${CLASSIFY_INCLUDES.join(', ')}, got ${JSON.stringify(value)}`);
+      throw badRequest(
+        `query parameter include must be a comma-separated list of ${CLASSIFY_INCLUDES.join(', ')}, got ${JSON.stringify(value)}`,
+      );
     }
     wanted.add(name as ClassifyInclude);
   }
@@ -62,11 +80,17 @@ function inputDataUrl(pixels: Float32Array): string {
   return `data:image/png;base64,${btoa(binary)}`;
 }
 
-function decodeRaw(type: Exclude<ClassifyMediaType, ImageMediaType>, body: Uint8Array, scale: PixelScale): Float32Array {
+function decodeRaw(
+  type: Exclude<ClassifyMediaType, ImageMediaType>,
+  body: Uint8Array,
+  scale: PixelScale,
+): Float32Array {
   switch (type) {
     case 'application/octet-stream':
       if (body.length !== PIXELS_PER_IMAGE) {
-        throw badRequest(`an application/octet-stream body must be exactly ${PIXELS_PER_IMAGE} bytes (28x28 grayscale, row-major, 0 = background), got ${body.length}`);
+        throw badRequest(
+          `an application/octet-stream body must be exactly ${PIXELS_PER_IMAGE} bytes (28x28 grayscale, row-major, 0 = background), got ${body.length}`,
+        );
       }
       return Float32Array.from(body);
     case 'application/json': {
@@ -78,10 +102,15 @@ function decodeRaw(type: Exclude<ClassifyMediaType, ImageMediaType>, body: Uint8
   }
 }
 
-const isImageType = (type: ClassifyMediaType): type is ImageMediaType => (IMAGE_MEDIA_TYPES as readonly string[]).includes(type);
+const isImageType = (type: ClassifyMediaType): type is ImageMediaType =>
+  (IMAGE_MEDIA_TYPES as readonly string[]).includes(type);
 
 /** An image body's pixels, timed as `decode`; raw and JSON pixels need no decoder, so only images load them. */
-async function decodeImageBody(c: Context<AppEnv>, type: ImageMediaType, body: Uint8Array): Promise<Float32Array> {
+async function decodeImageBody(
+  c: Context<AppEnv>,
+  type: ImageMediaType,
+  body: Uint8Array,
+): Promise<Float32Array> {
   await loadImageDecoders();
   return measureAsync(c, 'decode', imageToPixels(body, imageOptionsOf(c), type));
 }
@@ -94,7 +123,9 @@ export const classify = new Hono<AppEnv>().post('/v1/classify', async (c) => {
   const include = parseInclude(c.req.query('include'));
   const model = await requireModel(c.req.query('model'));
   const body = await readRequestBody(c);
-  const pixels = isImageType(type) ? await decodeImageBody(c, type, body) : measure(c, 'decode', () => decodeRaw(type, body, scale));
+  const pixels = isImageType(type)
+    ? await decodeImageBody(c, type, body)
+    : measure(c, 'decode', () => decodeRaw(type, body, scale));
   const probabilities = infer(c, model, pixels);
   return c.json({
     predictions: topPredictions(probabilities, model.labels, top),

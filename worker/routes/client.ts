@@ -10,7 +10,9 @@ import source from '../client/client.js';
 
 /** Strong ETag of the module: 128 bits of its SHA-256, so it changes exactly when a deploy changes the file. */
 const etag = onceUntilSuccess(async () => {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(source)));
+  const digest = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(source)),
+  );
   return `"${btoa(String.fromCharCode(...digest.subarray(0, 16))).replace(/=+$/, '')}"`;
 });
 
@@ -29,7 +31,10 @@ export const client = new Hono<AppEnv>().get('/client.js', async (c) => {
   };
   // RFC 9110 13.1.2: weak comparison, a list of tags, or "*".
   const match = c.req.header('If-None-Match');
-  if (match !== undefined && match.split(',').some((candidate) => ['*', tag].includes(candidate.trim().replace(/^W\//, '')))) {
+  if (
+    match !== undefined &&
+    match.split(',').some((candidate) => ['*', tag].includes(candidate.trim().replace(/^W\//, '')))
+  ) {
     return c.body(null, 304, headers);
   }
   return c.body(source, 200, { ...headers, 'Content-Type': 'text/javascript; charset=utf-8' });

@@ -26,7 +26,9 @@ export const OUTPUT_NAME = 'probabilities';
 export async function requireModel(name: string | undefined): Promise<ServedModel> {
   const model = await getModel(name);
   if (!model) {
-    throw notFound(`model "${name ?? DEFAULT_MODEL}" does not exist; available: ${modelNames().join(', ')}`);
+    throw notFound(
+      `model "${name ?? DEFAULT_MODEL}" does not exist; available: ${modelNames().join(', ')}`,
+    );
   }
   return model;
 }
@@ -40,7 +42,9 @@ export function readRequestBody(c: Context<AppEnv>): Promise<Uint8Array> {
 export function batchBuffer(count: number, what: string): Float32Array {
   if (count === 0) throw badRequest(`${what} is empty; send at least one image`);
   if (count > MAX_BATCH) {
-    throw contentTooLarge(`${what} holds ${count} images; the limit is ${MAX_BATCH} per request, split the batch`);
+    throw contentTooLarge(
+      `${what} holds ${count} images; the limit is ${MAX_BATCH} per request, split the batch`,
+    );
   }
   return new Float32Array(count * PIXELS_PER_IMAGE);
 }
@@ -53,5 +57,9 @@ export function infer(c: Context, model: ServedModel, pixels: Float32Array): Flo
 /** How this request's images are decoded: one pixel budget for all of them, and the Images binding if bound. */
 export function imageOptionsOf(c: Context<AppEnv>): ImageOptions {
   const limits = limitsOf(c.env);
-  return { budget: new PixelBudget(limits), images: c.env.IMAGES, imagesBindingMinPixels: limits.imagesBindingMinPixels };
+  return {
+    budget: new PixelBudget(limits),
+    images: c.env.IMAGES,
+    imagesBindingMinPixels: limits.imagesBindingMinPixels,
+  };
 }

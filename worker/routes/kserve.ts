@@ -19,7 +19,15 @@ import { PIXEL_SCALE_PARAMETER } from '../protocol/pixel-scale.ts';
 import { decodeInferRequest } from '../protocol/v2-request.ts';
 import { inferResponse } from '../protocol/v2-response.ts';
 import { requireVersion, versionsOf } from '../protocol/versions.ts';
-import { batchBuffer, imageOptionsOf, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './inference-route.ts';
+import {
+  batchBuffer,
+  imageOptionsOf,
+  infer,
+  INPUT_NAME,
+  OUTPUT_NAME,
+  readRequestBody,
+  requireModel,
+} from './inference-route.ts';
 
 const MODEL_PATHS = ['/v2/models/:name', '/v2/models/:name/versions/:version'] as const;
 
@@ -33,12 +41,19 @@ async function readyModel(name: string): Promise<ServedModel> {
   } catch (error) {
     if (error instanceof Problem) throw error;
     console.error(error);
-    throw new Problem(503, 'Service Unavailable', `model "${name}" failed to initialise; the error is in the Worker's logs`);
+    throw new Problem(
+      503,
+      'Service Unavailable',
+      `model "${name}" failed to initialise; the error is in the Worker's logs`,
+    );
   }
 }
 
 /** The model (and version) the path names; 404 for an unknown model or version. */
-async function targetModel(c: Context<AppEnv>, load: (name: string) => Promise<ServedModel>): Promise<ServedModel> {
+async function targetModel(
+  c: Context<AppEnv>,
+  load: (name: string) => Promise<ServedModel>,
+): Promise<ServedModel> {
   const params = c.req.param() as Record<string, string | undefined>;
   return requireVersion(await load(params.name!), params.version);
 }
@@ -50,14 +65,22 @@ const inputMetadata = {
   shape: [-1, IMAGE_SIZE, IMAGE_SIZE],
   parameters: {
     datatypes: INPUT_DATATYPES,
-    shapes: { pixels: [[-1, IMAGE_SIZE, IMAGE_SIZE], [-1, PIXELS_PER_IMAGE]], BYTES: [[-1], [-1, 1]] },
+    shapes: {
+      pixels: [
+        [-1, IMAGE_SIZE, IMAGE_SIZE],
+        [-1, PIXELS_PER_IMAGE],
+      ],
+      BYTES: [[-1], [-1, 1]],
+    },
     [PIXEL_SCALE_PARAMETER]: 255,
   },
 };
 
 /** Routes of the v2 protocol. */
 export const kserve = new Hono<AppEnv>()
-  .get('/v2', (c) => c.json({ name: V2_SERVER_NAME, version: API_VERSION, extensions: V2_EXTENSIONS }))
+  .get('/v2', (c) =>
+    c.json({ name: V2_SERVER_NAME, version: API_VERSION, extensions: V2_EXTENSIONS }),
+  )
   .get('/v2/health/live', (c) => c.json({ live: true }))
   .get('/v2/health/ready', async (c) => {
     await Promise.all(modelNames().map(readyModel));
@@ -85,10 +108,31 @@ for (const path of MODEL_PATHS) {
     const model = await targetModel(c, requireModel);
     const headerLength = declaredHeaderLength(c.req.raw, limitsOf(c.env).maxBodyBytes);
     const body = await readRequestBody(c);
-    const target = { inputName: INPUT_NAME, outputName: OUTPUT_NAME, classes: model.labels.length, batch: batchBuffer };
-    const request = await measureAsync(c, 'decode', decodeInferRequest(body, headerLength, target, imageOptionsOf(c), c.req.query(PIXEL_SCALE_PARAMETER)));
+    const target = {
+      inputName: INPUT_NAME,
+      outputName: OUTPUT_NAME,
+      classes: model.labels.length,
+      batch: batchBuffer,
+    };
+    const request = await measureAsync(
+      c,
+      'decode',
+      decodeInferRequest(
+        body,
+        headerLength,
+        target,
+        imageOptionsOf(c),
+        c.req.query(PIXEL_SCALE_PARAMETER),
+      ),
+    );
     const probabilities = infer(c, model, request.pixels);
-    const answer = { modelName: model.name, modelVersion: model.version, id: request.id, outputName: OUTPUT_NAME, labels: model.labels };
+    const answer = {
+      modelName: model.name,
+      modelVersion: model.version,
+      id: request.id,
+      outputName: OUTPUT_NAME,
+      labels: model.labels,
+    };
     return inferResponse(answer, probabilities, request.output);
   });
 }

@@ -16,7 +16,15 @@ import { decodeTfBatch, SIGNATURE, type TfFormat } from '../protocol/tf-request.
 import { topPredictionsPerImage } from '../protocol/top-classes.ts';
 import { requireLabel, requireVersion } from '../protocol/versions.ts';
 import { parseTop } from './classify.ts';
-import { batchBuffer, imageOptionsOf, infer, INPUT_NAME, OUTPUT_NAME, readRequestBody, requireModel } from './inference-route.ts';
+import {
+  batchBuffer,
+  imageOptionsOf,
+  infer,
+  INPUT_NAME,
+  OUTPUT_NAME,
+  readRequestBody,
+  requireModel,
+} from './inference-route.ts';
 
 // Hono reads ':' as the start of a parameter, so `{name}:predict` cannot be written as a pattern;
 // a regexp parameter (`spec`) matches the whole last segment and the verb is cut off in the handler.
@@ -29,16 +37,28 @@ const SELECTORS: readonly Selector[] = ['none', 'version', 'label'];
 
 /** The path of a GET resource (`suffix` '' or '/metadata') for `selector`. */
 const resourcePath = (selector: Selector, suffix: string): string =>
-  ({ none: MODEL, version: `${MODEL}/versions/:version{${SEGMENT}}`, label: `${MODEL}/labels/:label{${SEGMENT}}` })[selector] + suffix;
+  ({
+    none: MODEL,
+    version: `${MODEL}/versions/:version{${SEGMENT}}`,
+    label: `${MODEL}/labels/:label{${SEGMENT}}`,
+  })[selector] + suffix;
 
 /** The path of a verb (`:predict`, `:classify`) for `selector`; its last segment is the `spec` parameter. */
 const verbPath = (selector: Selector, verb: string): string => {
   const spec = `:spec{${SEGMENT}${verb}}`;
-  return { none: `/v1/models/${spec}`, version: `${MODEL}/versions/${spec}`, label: `${MODEL}/labels/${spec}` }[selector];
+  return {
+    none: `/v1/models/${spec}`,
+    version: `${MODEL}/versions/${spec}`,
+    label: `${MODEL}/labels/${spec}`,
+  }[selector];
 };
 
 /** The model (and version) a path names; 404 for an unknown model, version or label. */
-async function targetModel(c: Context<AppEnv>, selector: Selector, verb = ''): Promise<ServedModel> {
+async function targetModel(
+  c: Context<AppEnv>,
+  selector: Selector,
+  verb = '',
+): Promise<ServedModel> {
   const params = c.req.param() as Record<string, string | undefined>;
   const spec = params.spec?.slice(0, -verb.length);
   const model = await requireModel(selector === 'none' ? (spec ?? params.name) : params.name);
@@ -50,7 +70,10 @@ async function targetModel(c: Context<AppEnv>, selector: Selector, verb = ''): P
 function tensorInfo(name: string, dims: number[]) {
   return {
     dtype: 'DT_FLOAT',
-    tensor_shape: { dim: [-1, ...dims].map((size) => ({ size: String(size), name: '' })), unknown_rank: false },
+    tensor_shape: {
+      dim: [-1, ...dims].map((size) => ({ size: String(size), name: '' })),
+      unknown_rank: false,
+    },
     name: `${name}:0`,
   };
 }
@@ -61,7 +84,11 @@ async function runBatch(c: Context<AppEnv>, model: ServedModel, formats: readonl
   const body = await readRequestBody(c);
   await loadImageDecoders(); // any instance may be a base64 image
   const decoding = { inputName: INPUT_NAME, batch: batchBuffer, images: imageOptionsOf(c), scale };
-  const { format, pixels } = await measureAsync(c, 'decode', decodeTfBatch(parseJson(body), formats, decoding));
+  const { format, pixels } = await measureAsync(
+    c,
+    'decode',
+    decodeTfBatch(parseJson(body), formats, decoding),
+  );
   return { format, probabilities: infer(c, model, pixels) };
 }
 
@@ -72,7 +99,13 @@ for (const selector of SELECTORS) {
   tfServing.get(resourcePath(selector, ''), async (c) => {
     const model = await targetModel(c, selector);
     return c.json({
-      model_version_status: [{ version: model.version, state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }],
+      model_version_status: [
+        {
+          version: model.version,
+          state: 'AVAILABLE',
+          status: { error_code: 'OK', error_message: '' },
+        },
+      ],
     });
   });
 
@@ -93,7 +126,9 @@ for (const selector of SELECTORS) {
     const model = await targetModel(c, selector, ':predict');
     const { format, probabilities } = await runBatch(c, model, ['instances', 'inputs']);
     const classes = model.labels.length;
-    const rows = Array.from({ length: probabilities.length / classes }, (_, i) => Array.from(probabilities.subarray(i * classes, (i + 1) * classes)));
+    const rows = Array.from({ length: probabilities.length / classes }, (_, i) =>
+      Array.from(probabilities.subarray(i * classes, (i + 1) * classes)),
+    );
     // The row format is answered in rows ("predictions"), the columnar one in columns ("outputs").
     return c.json(format === 'instances' ? { predictions: rows } : { outputs: rows });
   });
@@ -102,7 +137,9 @@ for (const selector of SELECTORS) {
     const model = await targetModel(c, selector, ':classify');
     const top = parseTop(c.req.query('top'), model.labels.length);
     const { probabilities } = await runBatch(c, model, ['examples', 'instances']);
-    const result = topPredictionsPerImage(probabilities, model.labels, top).map((classes) => classes.map(({ label, score }) => [label, score]));
+    const result = topPredictionsPerImage(probabilities, model.labels, top).map((classes) =>
+      classes.map(({ label, score }) => [label, score]),
+    );
     return c.json({ result });
   });
 }

@@ -18,7 +18,14 @@ import { softmaxConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Softma
  * Every wasm kernel the served models run. scripts/wasm-trim.ts keeps exactly their entry points in
  * the bundled binary, so an export called directly must be listed here even if no op uses it.
  */
-export const WASM_KERNELS: readonly KernelConfig[] = [_fusedMatMulConfig, softmaxConfig, multiplyConfig, fusedConv2DConfig, maxPoolConfig, reshapeConfig];
+export const WASM_KERNELS: readonly KernelConfig[] = [
+  _fusedMatMulConfig,
+  softmaxConfig,
+  multiplyConfig,
+  fusedConv2DConfig,
+  maxPoolConfig,
+  reshapeConfig,
+];
 
 /**
  * Registers the kernels for tfjs' 'wasm' backend name. Must run before that backend starts: each

@@ -26,7 +26,12 @@ import type { Platform } from '@tensorflow/tfjs-core/dist/platforms/platform.js'
 import { setOpHandler } from '@tensorflow/tfjs-core/dist/tensor.js';
 import { assertAndGetBroadcastShape } from '@tensorflow/tfjs-core/dist/ops/broadcast_util.js';
 import { computeConv2DInfo, computePool2DInfo } from '@tensorflow/tfjs-core/dist/ops/conv_util.js';
-import { assert, bytesPerElement, inferFromImplicitShape, sizeFromShape } from '@tensorflow/tfjs-core/dist/util_base.js';
+import {
+  assert,
+  bytesPerElement,
+  inferFromImplicitShape,
+  sizeFromShape,
+} from '@tensorflow/tfjs-core/dist/util_base.js';
 import { fetch as platformFetch, now } from '@tensorflow/tfjs-core/dist/util.js';
 
 /**
@@ -37,11 +42,13 @@ const workerPlatform: Platform = {
   fetch: (path, init) => fetch(path, init),
   now: () => performance.now(),
   encode: (text, encoding) => {
-    if (encoding !== 'utf-8' && encoding !== 'utf8') throw new Error(`only utf-8 can be encoded, not ${encoding}`);
+    if (encoding !== 'utf-8' && encoding !== 'utf8')
+      throw new Error(`only utf-8 can be encoded, not ${encoding}`);
     return new TextEncoder().encode(text);
   },
   decode: (bytes, encoding) => new TextDecoder(encoding).decode(bytes),
-  isTypedArray: (value): value is Float32Array | Int32Array | Uint8Array | Uint8ClampedArray => isTypedArrayBrowser(value),
+  isTypedArray: (value): value is Float32Array | Int32Array | Uint8Array | Uint8ClampedArray =>
+    isTypedArrayBrowser(value),
 };
 
 // tfjs-core's base_side_effects.js, minus the platform modules' io registrations.
@@ -56,7 +63,14 @@ export * from '@tensorflow/tfjs-core/dist/kernel_names.js';
 export { KernelBackend, DataStorage } from '@tensorflow/tfjs-core/dist/backends/backend.js';
 export { Environment, env, ENV } from '@tensorflow/tfjs-core/dist/environment.js';
 export { Tensor, TensorBuffer, Variable } from '@tensorflow/tfjs-core/dist/tensor.js';
-export type { Scalar, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Tensor5D } from '@tensorflow/tfjs-core/dist/tensor.js';
+export type {
+  Scalar,
+  Tensor1D,
+  Tensor2D,
+  Tensor3D,
+  Tensor4D,
+  Tensor5D,
+} from '@tensorflow/tfjs-core/dist/tensor.js';
 export type { TensorInfo, DataId } from '@tensorflow/tfjs-core/dist/tensor_info.js';
 export type { DataType, Rank, TypedArray } from '@tensorflow/tfjs-core/dist/types.js';
 export type { Platform };
@@ -68,7 +82,14 @@ export { version as version_core } from '@tensorflow/tfjs-core/dist/version.js';
 /** tfjs-core's `fused` ops (shadowing ops.js's), reduced to those classifier/forward/conv.ts runs. */
 export const fused = { conv2d: fusedConv2d, matMul: fusedMatMul };
 /** tfjs-core's `util`, reduced to what the bundled wasm backend calls. */
-export const util = { assert, bytesPerElement, fetch: platformFetch, inferFromImplicitShape, now, sizeFromShape };
+export const util = {
+  assert,
+  bytesPerElement,
+  fetch: platformFetch,
+  inferFromImplicitShape,
+  now,
+  sizeFromShape,
+};
 /** tfjs-core's `backend_util`, reduced to what the bundled wasm kernels call. */
 export const backend_util = { assertAndGetBroadcastShape, computeConv2DInfo, computePool2DInfo };
 /** tfjs-core's `broadcast_util`, reduced to what the bundled wasm kernels call. */

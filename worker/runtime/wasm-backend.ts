@@ -13,7 +13,9 @@ import * as tf from '@tensorflow/tfjs-core';
 // The backend class alone: the package index would also register every wasm kernel and tfjs' own
 // 'wasm' backend factory, neither of which this Worker uses (see kernels.ts).
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm/dist/backend_wasm.js';
-import wasmFactory, { type BackendWasmModule } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
+import wasmFactory, {
+  type BackendWasmModule,
+} from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
 import type { WasmBinary } from './wasm-binary.ts';
 
 /** tfjs' own priority for 'wasm' (dist/base.js), so nothing else outranks it if registered later. */
@@ -38,7 +40,10 @@ type EmscriptenGlue = BackendWasmModule & {
  * a microtask, so the object is used directly. A failure is thrown here rather than through that
  * promise: a throwing hook would make the glue fall back to fetching the binary.
  */
-function instantiate(binary: WasmBinary): { module: BackendWasmModule; memory: WebAssembly.Memory } {
+function instantiate(binary: WasmBinary): {
+  module: BackendWasmModule;
+  memory: WebAssembly.Memory;
+} {
   let memory: WebAssembly.Memory | undefined;
   let failure: unknown;
   const config = {
@@ -59,7 +64,8 @@ function instantiate(binary: WasmBinary): { module: BackendWasmModule; memory: W
   wasmFactory(config).catch(() => undefined);
   const glue = config as unknown as EmscriptenGlue;
   if (failure !== undefined) throw failure;
-  if (!memory || !glue.calledRun) throw new Error(`the tfjs wasm glue did not initialise ${binary.name} synchronously`);
+  if (!memory || !glue.calledRun)
+    throw new Error(`the tfjs wasm glue did not initialise ${binary.name} synchronously`);
   glue.tfjs = {
     init: glue.cwrap('init', null, []),
     initWithThreadsCount: glue.cwrap('init_with_threads_count', null, ['number']),
@@ -75,7 +81,10 @@ function instantiate(binary: WasmBinary): { module: BackendWasmModule; memory: W
  * A tfjs BackendWasm on `binary`, instantiated synchronously (so at global scope too), and the
  * linear memory it computes in; throws if the binary cannot be started.
  */
-export function createWasmBackend(binary: WasmBinary): { backend: BackendWasm; memory: WebAssembly.Memory } {
+export function createWasmBackend(binary: WasmBinary): {
+  backend: BackendWasm;
+  memory: WebAssembly.Memory;
+} {
   const { module, memory } = instantiate(binary);
   return { backend: new BackendWasm(module), memory };
 }
@@ -91,6 +100,8 @@ export function activateBackend(name: string, backend: BackendWasm): void {
   // A factory returning the backend itself, not a promise: tfjs then registers and activates it,
   // and sets up its kernels, before setBackend returns its promise, which only reports the outcome.
   tf.registerBackend(name, () => backend, WASM_PRIORITY);
-  tf.setBackend(name).catch((error: unknown) => console.error(`setting up the kernels of ${name} failed`, error));
+  tf.setBackend(name).catch((error: unknown) =>
+    console.error(`setting up the kernels of ${name} failed`, error),
+  );
   if (tf.backend() !== backend) throw new Error(`tfjs did not activate the wasm backend ${name}`);
 }

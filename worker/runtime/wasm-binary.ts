@@ -18,4 +18,8 @@ export interface WasmBinary {
 }
 
 /** The one binary bundled; the name is bound to the very module object the import produced. */
-export const WASM_BINARY: WasmBinary = { name: 'tfjs-backend-wasm-simd.wasm', simd: true, module: simdModule };
+export const WASM_BINARY: WasmBinary = {
+  name: 'tfjs-backend-wasm-simd.wasm',
+  simd: true,
+  module: simdModule,
+};

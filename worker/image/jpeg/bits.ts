@@ -104,7 +104,8 @@ export class BitReader {
    * past its bytes, drops the byte-alignment bits and returns the offset of the next marker.
    */
   finish(): number {
-    if (this.padding > this.count) throw corrupt(`the image data ends early, at byte ${this.position}`);
+    if (this.padding > this.count)
+      throw corrupt(`the image data ends early, at byte ${this.position}`);
     this.buffer = 0;
     this.count = 0;
     this.padding = 0;
@@ -119,7 +120,11 @@ export class BitReader {
  * `skipRestarts`, not RSTn either), or the end of the bytes: how a scan nobody needs is skipped unread.
  */
 export function findMarker(bytes: Uint8Array, from: number, skipRestarts = false): number {
-  for (let at = bytes.indexOf(0xff, from); at >= 0 && at + 1 < bytes.length; at = bytes.indexOf(0xff, at + 1)) {
+  for (
+    let at = bytes.indexOf(0xff, from);
+    at >= 0 && at + 1 < bytes.length;
+    at = bytes.indexOf(0xff, at + 1)
+  ) {
     const next = bytes[at + 1]!;
     if (next === 0 || next === 0xff || (skipRestarts && next >= 0xd0 && next <= 0xd7)) continue;
     return at;

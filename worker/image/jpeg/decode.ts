@@ -8,19 +8,40 @@
 import type { GrayImage } from '../gray.ts';
 import { jpegDenominator } from '../scale.ts';
 import { BitReader, findMarker } from './bits.ts';
-import { blocksInScan, frameOf, readScan, walkScan, type Frame, type FrameComponent, type Scan } from './frame.ts';
+import {
+  blocksInScan,
+  frameOf,
+  readScan,
+  walkScan,
+  type Frame,
+  type FrameComponent,
+  type Scan,
+} from './frame.ts';
 import type { JpegHeader } from './header.ts';
 import { inverseDct, naturalOrder } from './idct.ts';
-import { corrupt, MAX_SCANS, MAX_SEGMENTS, MAX_TABLE_DEFINITIONS, MAX_VISITS_PER_BLOCK } from './limits.ts';
+import {
+  corrupt,
+  MAX_SCANS,
+  MAX_SEGMENTS,
+  MAX_TABLE_DEFINITIONS,
+  MAX_VISITS_PER_BLOCK,
+} from './limits.ts';
 import { decodeAcFirst, decodeAcRefine, decodeDcFirst, decodeDcRefine } from './progressive.ts';
 import { decodeSequentialBlock } from './sequential.ts';
 import { readHuffmanTables, readQuantTables, ZIGZAG, type HuffmanTable } from './tables.ts';
 
 /** SOF0..SOF15 (0xC4, 0xC8 and 0xCC are DHT, JPG and DAC): a file holds one frame. */
-const FRAME_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
+const FRAME_MARKERS = new Set([
+  0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf,
+]);
 
 /** Coefficients (zigzag count) a block of output size N needs: its NxN lowest frequencies lie within the first 1, 5, 25, 64. */
-const KEEP = new Map([[1, 1], [2, 5], [4, 25], [8, 64]]);
+const KEEP = new Map([
+  [1, 1],
+  [2, 5],
+  [4, 25],
+  [8, 64],
+]);
 
 /** Decoding state shared by the scans of one image. */
 interface Decoding {
@@ -56,12 +77,21 @@ export function decodeJpeg(bytes: Uint8Array, header: JpegHeader, longSide: numb
   const luma = frame.components[0]!;
   const perBlock = size === 1 ? 1 : 64;
   const state: Decoding = {
-    bytes, frame, luma, size, progressive: header.progressive,
+    bytes,
+    frame,
+    luma,
+    size,
+    progressive: header.progressive,
     stride: luma.paddedWide * size,
     plane: new Uint8Array(luma.paddedWide * size * luma.paddedHigh * size),
-    coefficients: new Int16Array(header.progressive ? luma.paddedWide * luma.paddedHigh * perBlock : 0),
+    coefficients: new Int16Array(
+      header.progressive ? luma.paddedWide * luma.paddedHigh * perBlock : 0,
+    ),
     lastNonzero: new Uint8Array(header.progressive ? luma.paddedWide * luma.paddedHigh : 0),
-    perBlock, quant: undefined, quantTables: [], restartInterval: 0,
+    perBlock,
+    quant: undefined,
+    quantTables: [],
+    restartInterval: 0,
   };
   const dc: (HuffmanTable | undefined)[] = [];
   const ac: (HuffmanTable | undefined)[] = [];
@@ -74,7 +104,8 @@ export function decodeJpeg(bytes: Uint8Array, header: JpegHeader, longSide: numb
   for (let segments = 0; at < bytes.length; segments++) {
     if (segments > MAX_SEGMENTS) throw corrupt(`more than ${MAX_SEGMENTS} marker segments`);
     const marker = bytes[at + 1];
-    if (bytes[at] !== 0xff || marker === undefined) throw corrupt(`expected a marker at byte ${at}`);
+    if (bytes[at] !== 0xff || marker === undefined)
+      throw corrupt(`expected a marker at byte ${at}`);
     if (marker === 0xd9) {
       ended = true;
       break;
@@ -84,16 +115,20 @@ export function decodeJpeg(bytes: Uint8Array, header: JpegHeader, longSide: numb
       at += marker === 0xff ? 1 : 2;
       continue;
     }
-    const end = at + 2 + ((bytes[at + 2] ?? 0) << 8 | (bytes[at + 3] ?? 0));
-    if (at + 4 > bytes.length || end > bytes.length || end < at + 4) throw corrupt(`the marker segment at byte ${at} is cut off or has an invalid length`);
+    const end = at + 2 + (((bytes[at + 2] ?? 0) << 8) | (bytes[at + 3] ?? 0));
+    if (at + 4 > bytes.length || end > bytes.length || end < at + 4)
+      throw corrupt(`the marker segment at byte ${at} is cut off or has an invalid length`);
     const data = bytes.subarray(at + 4, end);
     if (marker === 0xdb) tables += readQuantTables(data, state.quantTables);
     else if (marker === 0xc4) tables += readHuffmanTables(data, dc, ac);
-    else if (marker === 0xdd) state.restartInterval = data.length === 2 ? (data[0]! << 8) | data[1]! : -1;
+    else if (marker === 0xdd)
+      state.restartInterval = data.length === 2 ? (data[0]! << 8) | data[1]! : -1;
     else if (FRAME_MARKERS.has(marker)) frames++;
-    if (marker === 0xd8 || frames > 1) throw corrupt(`an unexpected second SOI or SOFn marker at byte ${at}`);
+    if (marker === 0xd8 || frames > 1)
+      throw corrupt(`an unexpected second SOI or SOFn marker at byte ${at}`);
     if (state.restartInterval < 0) throw corrupt('a restart interval segment of the wrong length');
-    if (tables > MAX_TABLE_DEFINITIONS) throw corrupt(`more than ${MAX_TABLE_DEFINITIONS} table definitions`);
+    if (tables > MAX_TABLE_DEFINITIONS)
+      throw corrupt(`more than ${MAX_TABLE_DEFINITIONS} table definitions`);
     if (marker !== 0xda) {
       at = end;
       continue;
@@ -102,7 +137,10 @@ export function decodeJpeg(bytes: Uint8Array, header: JpegHeader, longSide: numb
     if (++scans > MAX_SCANS) throw corrupt(`more than ${MAX_SCANS} scans`);
     const scan = readScan(data, frame, header.progressive, dc, ac);
     visits += blocksInScan(scan, frame);
-    if (visits > MAX_VISITS_PER_BLOCK * frame.totalBlocks) throw corrupt(`the scans visit more than ${MAX_VISITS_PER_BLOCK} times the ${frame.totalBlocks} blocks of the image`);
+    if (visits > MAX_VISITS_PER_BLOCK * frame.totalBlocks)
+      throw corrupt(
+        `the scans visit more than ${MAX_VISITS_PER_BLOCK} times the ${frame.totalBlocks} blocks of the image`,
+      );
     at = decodeScan(state, scan, end);
   }
   if (!ended && header.progressive) throw corrupt('it ends before the end-of-image marker');
@@ -117,7 +155,8 @@ export function decodeJpeg(bytes: Uint8Array, header: JpegHeader, longSide: numb
  */
 function decodeScan(state: Decoding, scan: Scan, from: number): number {
   const { bytes, luma, progressive, size } = state;
-  if (!scan.components.includes(luma) || (progressive && scan.start > 0 && size === 1)) return findMarker(bytes, from, true);
+  if (!scan.components.includes(luma) || (progressive && scan.start > 0 && size === 1))
+    return findMarker(bytes, from, true);
   const table = state.quantTables[luma.quantTable];
   if (!table) throw corrupt(`quantisation table ${luma.quantTable} is used but never defined`);
   if (!progressive || !state.quant) state.quant = naturalOrder(table, ZIGZAG);
@@ -134,12 +173,27 @@ function decodeScan(state: Decoding, scan: Scan, from: number): number {
       for (let k = 0; k < keep; k++) block[ZIGZAG[k]!] = 0;
     });
   } else {
-    const decodeBlock = scan.start === 0 ? (scan.high === 0 ? decodeDcFirst : decodeDcRefine) : scan.high === 0 ? decodeAcFirst : decodeAcRefine;
+    const decodeBlock =
+      scan.start === 0
+        ? scan.high === 0
+          ? decodeDcFirst
+          : decodeDcRefine
+        : scan.high === 0
+          ? decodeAcFirst
+          : decodeAcRefine;
     const { coefficients, perBlock, lastNonzero } = state;
     const wide = luma.paddedWide;
     const none = new Uint8Array(1);
     walkScan(reader, scan, state.frame, state.restartInterval, (component, row, column) => {
-      if (component === luma) decodeBlock(reader, component, scan, coefficients, (row * wide + column) * perBlock, lastNonzero);
+      if (component === luma)
+        decodeBlock(
+          reader,
+          component,
+          scan,
+          coefficients,
+          (row * wide + column) * perBlock,
+          lastNonzero,
+        );
       else decodeBlock(reader, component, scan, scratch, 0, none);
     });
   }
@@ -172,7 +226,9 @@ function crop(state: Decoding, denominator: number): GrayImage {
   const height = Math.ceil(frame.height / denominator);
   const data = new Uint8Array(width * height);
   const stretched = luma.h !== hMax;
-  const columns = Int32Array.from({ length: stretched ? width : 0 }, (_, x) => Math.floor((x * luma.h) / hMax));
+  const columns = Int32Array.from({ length: stretched ? width : 0 }, (_, x) =>
+    Math.floor((x * luma.h) / hMax),
+  );
   for (let y = 0; y < height; y++) {
     const source = Math.floor((y * luma.v) / vMax) * stride;
     if (!stretched) data.set(plane.subarray(source, source + width), y * width);

@@ -66,35 +66,66 @@ export function frameOf(header: JpegHeader): Frame {
     eobRun: 0,
   }));
   const totalBlocks = components.reduce((sum, c) => sum + c.paddedWide * c.paddedHigh, 0);
-  return { width: header.width, height: header.height, components, mcusWide, mcusHigh, totalBlocks };
+  return {
+    width: header.width,
+    height: header.height,
+    components,
+    mcusWide,
+    mcusHigh,
+    totalBlocks,
+  };
 }
 
 /**
  * Parses and checks an SOS payload, assigning each named component its tables.
  * @param progressive whether the frame is SOF2, which allows spectral selection and successive approximation
  */
-export function readScan(data: Uint8Array, frame: Frame, progressive: boolean, dc: (HuffmanTable | undefined)[], ac: (HuffmanTable | undefined)[]): Scan {
+export function readScan(
+  data: Uint8Array,
+  frame: Frame,
+  progressive: boolean,
+  dc: (HuffmanTable | undefined)[],
+  ac: (HuffmanTable | undefined)[],
+): Scan {
   const count = data[0] ?? 0;
-  if (count < 1 || count > 4 || data.length !== 4 + 2 * count) throw corrupt(`a scan header of ${data.length} bytes for ${count} components`);
+  if (count < 1 || count > 4 || data.length !== 4 + 2 * count)
+    throw corrupt(`a scan header of ${data.length} bytes for ${count} components`);
   const components: FrameComponent[] = [];
   for (let i = 0; i < count; i++) {
     const component = frame.components.find((c) => c.id === data[1 + 2 * i]);
-    if (!component || components.includes(component)) throw corrupt(`a scan names component ${data[1 + 2 * i]}, unknown or twice`);
+    if (!component || components.includes(component))
+      throw corrupt(`a scan names component ${data[1 + 2 * i]}, unknown or twice`);
     component.dcTable = dc[data[2 + 2 * i]! >> 4];
     component.acTable = ac[data[2 + 2 * i]! & 15];
     components.push(component);
   }
   const at = 1 + 2 * count;
-  const scan = { components, start: data[at]!, end: data[at + 1]!, high: data[at + 2]! >> 4, low: data[at + 2]! & 15 };
-  if (count > 1 && components.reduce((n, c) => n + c.h * c.v, 0) > 10) throw corrupt('an interleaved scan has more than 10 blocks per MCU');
+  const scan = {
+    components,
+    start: data[at]!,
+    end: data[at + 1]!,
+    high: data[at + 2]! >> 4,
+    low: data[at + 2]! & 15,
+  };
+  if (count > 1 && components.reduce((n, c) => n + c.h * c.v, 0) > 10)
+    throw corrupt('an interleaved scan has more than 10 blocks per MCU');
   const { start, end, high, low } = scan;
   const valid = progressive
-    ? end <= 63 && start <= end && (start === 0) === (end === 0) && (start === 0 || count === 1) && low <= 13 && (high === 0 || high === low + 1)
+    ? end <= 63 &&
+      start <= end &&
+      (start === 0) === (end === 0) &&
+      (start === 0 || count === 1) &&
+      low <= 13 &&
+      (high === 0 || high === low + 1)
     : start === 0 && end === 63 && high === 0 && low === 0;
-  if (!valid) throw corrupt(`invalid scan parameters Ss=${start} Se=${end} Ah=${high} Al=${low} for ${count} components`);
+  if (!valid)
+    throw corrupt(
+      `invalid scan parameters Ss=${start} Se=${end} Ah=${high} Al=${low} for ${count} components`,
+    );
   const needsDc = start === 0 && high === 0;
   const needsAc = end > 0;
-  if (components.some((c) => (needsDc && !c.dcTable) || (needsAc && !c.acTable))) throw corrupt('a scan uses a Huffman table that was never defined');
+  if (components.some((c) => (needsDc && !c.dcTable) || (needsAc && !c.acTable)))
+    throw corrupt('a scan uses a Huffman table that was never defined');
   return scan;
 }
 
@@ -109,7 +140,13 @@ export function blocksInScan(scan: Scan, frame: Frame): number {
  * Visits a scan's blocks in coding order, as (component, block row, block column) of that
  * component's padded grid, and checks the RSTn marker expected after every `restartInterval` MCUs.
  */
-export function walkScan(reader: BitReader, scan: Scan, frame: Frame, restartInterval: number, visit: (component: FrameComponent, row: number, column: number) => void): void {
+export function walkScan(
+  reader: BitReader,
+  scan: Scan,
+  frame: Frame,
+  restartInterval: number,
+  visit: (component: FrameComponent, row: number, column: number) => void,
+): void {
   const components = scan.components;
   const single = components.length === 1 ? components[0] : undefined;
   const wide = single ? single.blocksWide : frame.mcusWide;
@@ -143,6 +180,7 @@ export function walkScan(reader: BitReader, scan: Scan, frame: Frame, restartInt
 function expectRestart(reader: BitReader, index: number): void {
   const at = reader.finish();
   const bytes = reader.bytes;
-  if (at + 1 >= bytes.length || bytes[at + 1] !== 0xd0 + (index & 7)) throw corrupt(`expected restart marker RST${index & 7} at byte ${at}`);
+  if (at + 1 >= bytes.length || bytes[at + 1] !== 0xd0 + (index & 7))
+    throw corrupt(`expected restart marker RST${index & 7} at byte ${at}`);
   reader.position = at + 2;
 }

@@ -58,7 +58,8 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
   let jfif = false;
   let adobeTransform = -1;
   for (let segments = 0; ; segments++) {
-    if (segments > MAX_SEGMENTS) throw corrupt(`more than ${MAX_SEGMENTS} marker segments before the frame header`);
+    if (segments > MAX_SEGMENTS)
+      throw corrupt(`more than ${MAX_SEGMENTS} marker segments before the frame header`);
     if (offset + 4 > bytes.length) throw corrupt('it ends before the frame header');
     if (bytes[offset] !== 0xff) throw corrupt(`expected a marker at byte ${offset}`);
     const marker = bytes[offset + 1]!;
@@ -71,41 +72,57 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
       offset += 2;
       continue;
     }
-    if (marker === 0xd8 || marker === 0xd9 || marker === 0xda) throw corrupt('no frame header (SOFn) before the image data');
+    if (marker === 0xd8 || marker === 0xd9 || marker === 0xda)
+      throw corrupt('no frame header (SOFn) before the image data');
     const length = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
     if (length < 2) throw corrupt(`invalid segment length at byte ${offset}`);
     const payload = offset + 4;
     const end = offset + 2 + length;
     if (UNSUPPORTED_SOF.has(marker)) {
-      throw unsupportedMediaType('only baseline and progressive Huffman-coded JPEG images are supported (this one is lossless, hierarchical or arithmetic-coded)');
+      throw unsupportedMediaType(
+        'only baseline and progressive Huffman-coded JPEG images are supported (this one is lossless, hierarchical or arithmetic-coded)',
+      );
     }
     if (SUPPORTED_SOF.has(marker)) {
       const frame = readFrame(bytes.subarray(payload, Math.min(end, bytes.length)), length - 2);
       checkColour(frame.components, jfif, adobeTransform);
       return { type: 'image/jpeg', ...frame, orientation, progressive: marker === 0xc2 };
     }
-    if (marker === APP1) orientation = readExifOrientation(bytes.subarray(payload, end)) ?? orientation;
+    if (marker === APP1)
+      orientation = readExifOrientation(bytes.subarray(payload, end)) ?? orientation;
     if (marker === APP0 && hasText(bytes, payload, 'JFIF\0')) jfif = true;
-    if (marker === APP14 && length >= 14 && hasText(bytes, payload, 'Adobe')) adobeTransform = bytes[payload + 11] ?? -1;
+    if (marker === APP14 && length >= 14 && hasText(bytes, payload, 'Adobe'))
+      adobeTransform = bytes[payload + 11] ?? -1;
     offset = end;
   }
 }
 
 /** Parses the frame header's payload (T.81 B.2.2): precision, size and the components. */
-function readFrame(sof: Uint8Array, length: number): Pick<JpegHeader, 'width' | 'height' | 'components'> {
+function readFrame(
+  sof: Uint8Array,
+  length: number,
+): Pick<JpegHeader, 'width' | 'height' | 'components'> {
   if (length < 6 || sof.length < 6) throw corrupt('it ends inside the frame header');
   const precision = sof[0]!;
   const height = (sof[1]! << 8) | sof[2]!;
   const width = (sof[3]! << 8) | sof[4]!;
   const count = sof[5]!;
   if (precision !== 8 || (count !== 1 && count !== 3 && count !== 4)) {
-    throw unsupportedMediaType(`only 8-bit JPEG images with 1 or 3 components are supported (this one has ${precision}-bit samples and ${count} components)`);
+    throw unsupportedMediaType(
+      `only 8-bit JPEG images with 1 or 3 components are supported (this one has ${precision}-bit samples and ${count} components)`,
+    );
   }
-  if (length !== 6 + 3 * count || sof.length < length) throw corrupt(`the frame header is ${length} bytes long, not ${6 + 3 * count} for ${count} components`);
+  if (length !== 6 + 3 * count || sof.length < length)
+    throw corrupt(
+      `the frame header is ${length} bytes long, not ${6 + 3 * count} for ${count} components`,
+    );
   // Height 0 means "defined later by a DNL marker": the size would not be known before decoding.
-  if (width === 0 || height === 0) throw corrupt(`the frame header declares an invalid size ${width}x${height}`);
+  if (width === 0 || height === 0)
+    throw corrupt(`the frame header declares an invalid size ${width}x${height}`);
   if (width * height > MAX_JPEG_PIXELS) {
-    throw contentTooLarge(`the JPEG image is ${width}x${height} = ${width * height} pixels; the limit is ${MAX_JPEG_PIXELS}`);
+    throw contentTooLarge(
+      `the JPEG image is ${width}x${height} = ${width * height} pixels; the limit is ${MAX_JPEG_PIXELS}`,
+    );
   }
   const components: JpegComponent[] = [];
   for (let i = 0, at = 6; i < count; i++, at += 3) {
@@ -113,9 +130,12 @@ function readFrame(sof: Uint8Array, length: number): Pick<JpegHeader, 'width' | 
     const h = sof[at + 1]! >> 4;
     const v = sof[at + 1]! & 15;
     const quantTable = sof[at + 2]!;
-    if (h < 1 || h > 4 || v < 1 || v > 4) throw corrupt(`component ${id} has sampling factors ${h}x${v} (1..4 allowed)`);
-    if (quantTable > 3) throw corrupt(`component ${id} names quantisation table ${quantTable} (0..3 allowed)`);
-    if (components.some((c) => c.id === id)) throw corrupt(`component identifier ${id} appears twice`);
+    if (h < 1 || h > 4 || v < 1 || v > 4)
+      throw corrupt(`component ${id} has sampling factors ${h}x${v} (1..4 allowed)`);
+    if (quantTable > 3)
+      throw corrupt(`component ${id} names quantisation table ${quantTable} (0..3 allowed)`);
+    if (components.some((c) => c.id === id))
+      throw corrupt(`component identifier ${id} appears twice`);
     components.push({ id, h, v, quantTable });
   }
   return { width, height, components };
@@ -128,10 +148,17 @@ function readFrame(sof: Uint8Array, length: number): Pick<JpegHeader, 'width' | 
  */
 function checkColour(components: JpegComponent[], jfif: boolean, adobeTransform: number): void {
   if (components.length === 4) {
-    throw unsupportedMediaType('CMYK and YCCK JPEG images (4 components) are not supported; save the image as RGB (YCbCr) JPEG or PNG');
+    throw unsupportedMediaType(
+      'CMYK and YCCK JPEG images (4 components) are not supported; save the image as RGB (YCbCr) JPEG or PNG',
+    );
   }
   const rgbIds = components.map((c) => String.fromCharCode(c.id)).join('') === 'RGB';
-  if (components.length === 3 && (adobeTransform === 0 || (!jfif && adobeTransform < 0 && rgbIds))) {
-    throw unsupportedMediaType('JPEG images stored as RGB rather than YCbCr (Adobe transform 0) are not supported; save the image as a standard JPEG or PNG');
+  if (
+    components.length === 3 &&
+    (adobeTransform === 0 || (!jfif && adobeTransform < 0 && rgbIds))
+  ) {
+    throw unsupportedMediaType(
+      'JPEG images stored as RGB rather than YCbCr (Adobe transform 0) are not supported; save the image as a standard JPEG or PNG',
+    );
   }
 }

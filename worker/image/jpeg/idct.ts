@@ -16,8 +16,10 @@ for (const n of [2, 4, 8]) {
   const basis = (BASES[n] = new Float64Array(n * n));
   for (let x = 0; x < n; x++) {
     for (let u = 0; u < n; u++) {
-      const box = u === 0 ? 1 : Math.sin((m * u * Math.PI) / 16) / (m * Math.sin((u * Math.PI) / 16));
-      basis[x * n + u] = (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / (2 * n)) * box;
+      const box =
+        u === 0 ? 1 : Math.sin((m * u * Math.PI) / 16) / (m * Math.sin((u * Math.PI) / 16));
+      basis[x * n + u] =
+        (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / (2 * n)) * box;
     }
   }
 }
@@ -42,7 +44,15 @@ function toSample(value: number): number {
  * @param size N: 1, 2, 4 or 8
  * @param out the luma plane, written at `outAt` with `stride` bytes per row
  */
-export function inverseDct(coefficients: Int16Array, at: number, quant: Uint16Array, size: number, out: Uint8Array, outAt: number, stride: number): void {
+export function inverseDct(
+  coefficients: Int16Array,
+  at: number,
+  quant: Uint16Array,
+  size: number,
+  out: Uint8Array,
+  outAt: number,
+  stride: number,
+): void {
   const dc = (coefficients[at]! * quant[0]!) / 8;
   if (size === 1) {
     out[outAt] = toSample(dc);
@@ -90,7 +100,15 @@ export function inverseDct(coefficients: Int16Array, at: number, quant: Uint16Ar
  * arithmetic in the same order, so the same pixels, without their bookkeeping. A zero row adds
  * only zeros there, which changes no sum.
  */
-function inverseDct2(coefficients: Int16Array, at: number, quant: Uint16Array, dc: number, out: Uint8Array, outAt: number, stride: number): void {
+function inverseDct2(
+  coefficients: Int16Array,
+  at: number,
+  quant: Uint16Array,
+  dc: number,
+  out: Uint8Array,
+  outAt: number,
+  stride: number,
+): void {
   const c01 = coefficients[at + 1]!;
   const c10 = coefficients[at + 8]!;
   const c11 = coefficients[at + 9]!;

@@ -10,19 +10,40 @@ import type { FrameComponent, Scan } from './frame.ts';
 import { corrupt } from './limits.ts';
 
 /** First DC scan: the DC difference, scaled by 2^low. */
-export function decodeDcFirst(reader: BitReader, component: FrameComponent, scan: Scan, block: Int16Array, at: number, _last: Uint8Array): void {
+export function decodeDcFirst(
+  reader: BitReader,
+  component: FrameComponent,
+  scan: Scan,
+  block: Int16Array,
+  at: number,
+  _last: Uint8Array,
+): void {
   const size = reader.decode(component.dcTable!);
   if (size !== 0) component.predictor += reader.signed(size);
   block[at] = component.predictor * (1 << scan.low);
 }
 
 /** DC refinement: one more bit of every DC coefficient. */
-export function decodeDcRefine(reader: BitReader, _component: FrameComponent, scan: Scan, block: Int16Array, at: number, _last: Uint8Array): void {
+export function decodeDcRefine(
+  reader: BitReader,
+  _component: FrameComponent,
+  scan: Scan,
+  block: Int16Array,
+  at: number,
+  _last: Uint8Array,
+): void {
   if (reader.bits(1) !== 0) block[at]! |= 1 << scan.low;
 }
 
 /** First AC scan of a band: coefficients start..end, scaled by 2^low, or the block's share of an EOB run. */
-export function decodeAcFirst(reader: BitReader, component: FrameComponent, scan: Scan, block: Int16Array, at: number, last: Uint8Array): void {
+export function decodeAcFirst(
+  reader: BitReader,
+  component: FrameComponent,
+  scan: Scan,
+  block: Int16Array,
+  at: number,
+  last: Uint8Array,
+): void {
   if (component.eobRun > 0) {
     component.eobRun--;
     return;
@@ -51,7 +72,14 @@ export function decodeAcFirst(reader: BitReader, component: FrameComponent, scan
  * AC refinement (T.81 G.1.2.3): one more bit of every coefficient already nonzero in the band, and
  * newly nonzero coefficients (+-1 at this bit) placed by counting the zero ones they skip.
  */
-export function decodeAcRefine(reader: BitReader, component: FrameComponent, scan: Scan, block: Int16Array, at: number, last: Uint8Array): void {
+export function decodeAcRefine(
+  reader: BitReader,
+  component: FrameComponent,
+  scan: Scan,
+  block: Int16Array,
+  at: number,
+  last: Uint8Array,
+): void {
   const plus = 1 << scan.low;
   const minus = -1 << scan.low;
   const end = scan.end;
@@ -74,7 +102,8 @@ export function decodeAcRefine(reader: BitReader, component: FrameComponent, sca
       for (; k <= end; k++) {
         const coefficient = block[at + k]!;
         if (coefficient !== 0) {
-          if (reader.bits(1) !== 0 && (coefficient & plus) === 0) block[at + k] = coefficient + (coefficient >= 0 ? plus : minus);
+          if (reader.bits(1) !== 0 && (coefficient & plus) === 0)
+            block[at + k] = coefficient + (coefficient >= 0 ? plus : minus);
         } else if (--run < 0) break;
       }
       if (value !== 0 && k <= end) {
@@ -88,7 +117,8 @@ export function decodeAcRefine(reader: BitReader, component: FrameComponent, sca
     const stop = Math.min(end, last[at >> 6]!);
     for (; k <= stop; k++) {
       const coefficient = block[at + k]!;
-      if (coefficient !== 0 && reader.bits(1) !== 0 && (coefficient & plus) === 0) block[at + k] = coefficient + (coefficient >= 0 ? plus : minus);
+      if (coefficient !== 0 && reader.bits(1) !== 0 && (coefficient & plus) === 0)
+        block[at + k] = coefficient + (coefficient >= 0 ? plus : minus);
     }
     component.eobRun--;
   }

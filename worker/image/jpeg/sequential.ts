@@ -14,7 +14,12 @@ import { LOOKUP_BITS, ZIGZAG } from './tables.ts';
  * Most symbols (code and magnitude within LOOKUP_BITS, end-of-block included) are read with one
  * lookup straight from the bit buffer, held in locals; the others go through the reader.
  */
-export function decodeSequentialBlock(reader: BitReader, component: FrameComponent, block: Int16Array, keep: number): void {
+export function decodeSequentialBlock(
+  reader: BitReader,
+  component: FrameComponent,
+  block: Int16Array,
+  keep: number,
+): void {
   if (reader.count < 16) reader.fill();
   const dc = component.dcTable!.coefficients[reader.buffer >>> (32 - LOOKUP_BITS)]!;
   if (dc !== 0) {
@@ -30,7 +35,7 @@ export function decodeSequentialBlock(reader: BitReader, component: FrameCompone
   const wholes = acTable.coefficients;
   let buffer = reader.buffer;
   let count = reader.count;
-  for (let k = 1; k < 64; ) {
+  for (let k = 1; k < 64;) {
     if (count < 16) {
       reader.buffer = buffer;
       reader.count = count;
@@ -60,7 +65,8 @@ export function decodeSequentialBlock(reader: BitReader, component: FrameCompone
     const symbol = reader.decode(acTable);
     const size = symbol & 15;
     const run = symbol >> 4;
-    if (size === 0) k += run === 15 ? 16 : 64; // sixteen zeros, or the end of the block
+    if (size === 0)
+      k += run === 15 ? 16 : 64; // sixteen zeros, or the end of the block
     else {
       k += run;
       if (k > 63) throw corrupt('a block has more than 64 coefficients');

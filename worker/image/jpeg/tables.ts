@@ -6,9 +6,71 @@ import { corrupt } from './limits.ts';
 
 /** Zigzag index -> natural (row-major) index, padded with 63 so that a corrupt run lands inside the block. */
 export const ZIGZAG = new Uint8Array([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
-  28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61,
-  54, 47, 55, 62, 63, ...new Array<number>(16).fill(63),
+  0,
+  1,
+  8,
+  16,
+  9,
+  2,
+  3,
+  10,
+  17,
+  24,
+  32,
+  25,
+  18,
+  11,
+  4,
+  5,
+  12,
+  19,
+  26,
+  33,
+  40,
+  48,
+  41,
+  34,
+  27,
+  20,
+  13,
+  6,
+  7,
+  14,
+  21,
+  28,
+  35,
+  42,
+  49,
+  56,
+  57,
+  50,
+  43,
+  36,
+  29,
+  22,
+  15,
+  23,
+  30,
+  37,
+  44,
+  51,
+  58,
+  59,
+  52,
+  45,
+  38,
+  31,
+  39,
+  46,
+  53,
+  60,
+  61,
+  54,
+  47,
+  55,
+  62,
+  63,
+  ...new Array<number>(16).fill(63),
 ]);
 
 /** Bits resolved by one table lookup; longer codes (rare: they are the unlikely symbols) take the slow path. */
@@ -41,11 +103,13 @@ export function readQuantTables(data: Uint8Array, tables: (Uint16Array | undefin
     const precision = data[at]! >> 4;
     const id = data[at]! & 15;
     const size = precision === 0 ? 64 : 128;
-    if (precision > 1 || id > 3) throw corrupt(`invalid quantisation table ${id} with precision ${precision}`);
+    if (precision > 1 || id > 3)
+      throw corrupt(`invalid quantisation table ${id} with precision ${precision}`);
     if (at + 1 + size > data.length) throw corrupt('a quantisation table is cut off');
     const table = new Uint16Array(64);
     for (let k = 0; k < 64; k++) {
-      const q = precision === 0 ? data[at + 1 + k]! : (data[at + 1 + 2 * k]! << 8) | data[at + 2 + 2 * k]!;
+      const q =
+        precision === 0 ? data[at + 1 + k]! : (data[at + 1 + 2 * k]! << 8) | data[at + 2 + 2 * k]!;
       if (q === 0) throw corrupt(`quantisation table ${id} has a zero entry`);
       table[k] = q;
     }
@@ -61,7 +125,11 @@ export function readQuantTables(data: Uint8Array, tables: (Uint16Array | undefin
  * above 11, AC magnitudes above 10), so that decoding never shifts by absurd amounts.
  * @returns how many tables it defined
  */
-export function readHuffmanTables(data: Uint8Array, dc: (HuffmanTable | undefined)[], ac: (HuffmanTable | undefined)[]): number {
+export function readHuffmanTables(
+  data: Uint8Array,
+  dc: (HuffmanTable | undefined)[],
+  ac: (HuffmanTable | undefined)[],
+): number {
   let count = 0;
   for (let at = 0; at < data.length; count++) {
     const kind = data[at]! >> 4;
@@ -70,10 +138,12 @@ export function readHuffmanTables(data: Uint8Array, dc: (HuffmanTable | undefine
     if (at + 17 > data.length) throw corrupt('a Huffman table is cut off');
     const counts = data.subarray(at + 1, at + 17);
     const total = counts.reduce((sum, n) => sum + n, 0);
-    if (total > 256 || at + 17 + total > data.length) throw corrupt(`a Huffman table declares ${total} symbols it does not hold`);
+    if (total > 256 || at + 17 + total > data.length)
+      throw corrupt(`a Huffman table declares ${total} symbols it does not hold`);
     const symbols = data.slice(at + 17, at + 17 + total);
     for (const s of symbols) {
-      if (kind === 0 ? s > 11 : (s & 15) > 10) throw corrupt(`Huffman table ${id} holds the invalid symbol ${s}`);
+      if (kind === 0 ? s > 11 : (s & 15) > 10)
+        throw corrupt(`Huffman table ${id} holds the invalid symbol ${s}`);
     }
     (kind === 0 ? dc : ac)[id] = buildHuffmanTable(counts, symbols);
     at += 17 + total;
@@ -98,7 +168,8 @@ function buildHuffmanTable(counts: Uint8Array, symbols: Uint8Array): HuffmanTabl
       }
     }
     // The all-ones code of each length is reserved (T.81 C.2): a table that reaches it is invalid.
-    if (code >= 1 << length) throw corrupt('a Huffman table has more codes than its code lengths allow');
+    if (code >= 1 << length)
+      throw corrupt('a Huffman table has more codes than its code lengths allow');
     if (n > 0) maxCode[length] = code - 1;
     code <<= 1;
   }

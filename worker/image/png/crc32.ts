@@ -25,7 +25,11 @@ export function crc32(bytes: Uint8Array, start: number, end: number): number {
   let i = start;
   for (; i + 4 <= end; i += 4) {
     c ^= bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    c = t[768 + (c & 0xff)]! ^ t[512 + ((c >>> 8) & 0xff)]! ^ t[256 + ((c >>> 16) & 0xff)]! ^ t[c >>> 24]!;
+    c =
+      t[768 + (c & 0xff)]! ^
+      t[512 + ((c >>> 8) & 0xff)]! ^
+      t[256 + ((c >>> 16) & 0xff)]! ^
+      t[c >>> 24]!;
   }
   for (; i < end; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ -1) >>> 0;

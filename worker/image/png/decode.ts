@@ -42,9 +42,14 @@ export function decodePng(bytes: Uint8Array, header: PngHeader, longSide: number
     trailer = pushImageData(bytes, header.dataOffset, sink, slice);
   } catch (error) {
     if (error instanceof Problem) throw error;
-    throw corruptPng(`its compressed image data is invalid (${error instanceof Error ? error.message : String(error)})`);
+    throw corruptPng(
+      `its compressed image data is invalid (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
-  if (!rows.done) throw corruptPng(`its image data inflates to ${rows.received} bytes, but its header implies ${inflatedBytes}`);
+  if (!rows.done)
+    throw corruptPng(
+      `its image data inflates to ${rows.received} bytes, but its header implies ${inflatedBytes}`,
+    );
   if (adler.value !== trailer) throw corruptPng('its image data fails the Adler-32 check');
   return grid.result();
 }

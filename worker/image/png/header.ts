@@ -4,7 +4,12 @@
  * cost too much to decode with 413. Compressed ancillary chunks (iCCP, zTXt, iTXt) are never
  * inflated: nothing in them changes the luma this service needs, so a bomb in one costs nothing.
  */
-import { badRequest, contentTooLarge, unsupportedMediaType, type Problem } from '../../http/problem.ts';
+import {
+  badRequest,
+  contentTooLarge,
+  unsupportedMediaType,
+  type Problem,
+} from '../../http/problem.ts';
 import { crc32 } from './crc32.ts';
 import { imagePasses, inflatedSize } from './passes.ts';
 
@@ -80,18 +85,22 @@ export function corruptPng(why: string): Problem {
   return badRequest(`the PNG image is truncated or corrupt: ${why}`);
 }
 
-const tooCostly = (why: string): Problem => contentTooLarge(`the PNG image would cost too much to decode: ${why}`);
+const tooCostly = (why: string): Problem =>
+  contentTooLarge(`the PNG image would cost too much to decode: ${why}`);
 
-const chunkName = (code: number): string => String.fromCharCode(code >>> 24, (code >>> 16) & 0xff, (code >>> 8) & 0xff, code & 0xff);
+const chunkName = (code: number): string =>
+  String.fromCharCode(code >>> 24, (code >>> 16) & 0xff, (code >>> 8) & 0xff, code & 0xff);
 /** Chunk types are four ASCII letters (PNG 5.3). */
 function isChunkType(bytes: Uint8Array, at: number): boolean {
-  for (let i = at; i < at + 4; i++) if ((bytes[i]! | 0x20) < 0x61 || (bytes[i]! | 0x20) > 0x7a) return false;
+  for (let i = at; i < at + 4; i++)
+    if ((bytes[i]! | 0x20) < 0x61 || (bytes[i]! | 0x20) > 0x7a) return false;
   return true;
 }
 
 /** Checks the CRC of the chunk at `offset` (ending at `end`) over its type and data. */
 function checkCrc(bytes: Uint8Array, view: DataView, offset: number, end: number): void {
-  if (crc32(bytes, offset + 4, end - 4) !== view.getUint32(end - 4)) throw corruptPng(`the ${chunkName(view.getUint32(offset + 4))} chunk fails its CRC check`);
+  if (crc32(bytes, offset + 4, end - 4) !== view.getUint32(end - 4))
+    throw corruptPng(`the ${chunkName(view.getUint32(offset + 4))} chunk fails its CRC check`);
 }
 
 /**
@@ -102,7 +111,8 @@ function checkCrc(bytes: Uint8Array, view: DataView, offset: number, end: number
  *   the chunk count, the metadata or the inflated size is over its cap.
  */
 export function readPngHeader(bytes: Uint8Array): PngHeader {
-  if (!SIGNATURE.every((b, i) => bytes[i] === b)) throw corruptPng('it does not start with the 8-byte PNG signature');
+  if (!SIGNATURE.every((b, i) => bytes[i] === b))
+    throw corruptPng('it does not start with the 8-byte PNG signature');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let header: PngHeader | undefined;
   let dataOffset = -1;
@@ -110,15 +120,22 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
   let compressedBytes = 0;
   let ancillaryBytes = 0;
   for (let offset = 8, chunks = 1; ; chunks++) {
-    if (offset + 8 > bytes.length) throw corruptPng(`it ends at byte ${bytes.length}, before the IEND chunk`);
+    if (offset + 8 > bytes.length)
+      throw corruptPng(`it ends at byte ${bytes.length}, before the IEND chunk`);
     const length = view.getUint32(offset);
     const code = view.getUint32(offset + 4);
     const end = offset + 12 + length;
-    if (!isChunkType(bytes, offset + 4)) throw corruptPng(`the chunk at byte ${offset} has an invalid type`);
-    if (length > 0x7fffffff) throw corruptPng(`the ${chunkName(code)} chunk declares a length of ${length} bytes`);
-    if (end > bytes.length) throw corruptPng(`the ${chunkName(code)} chunk is cut off (${length} bytes declared, ${bytes.length - offset - 8} present)`);
+    if (!isChunkType(bytes, offset + 4))
+      throw corruptPng(`the chunk at byte ${offset} has an invalid type`);
+    if (length > 0x7fffffff)
+      throw corruptPng(`the ${chunkName(code)} chunk declares a length of ${length} bytes`);
+    if (end > bytes.length)
+      throw corruptPng(
+        `the ${chunkName(code)} chunk is cut off (${length} bytes declared, ${bytes.length - offset - 8} present)`,
+      );
     if (chunks > MAX_PNG_CHUNKS) throw tooCostly(`it has more than ${MAX_PNG_CHUNKS} chunks`);
-    if ((code === IHDR) !== (chunks === 1)) throw corruptPng(chunks === 1 ? 'the first chunk is not IHDR' : 'it has a second IHDR chunk');
+    if ((code === IHDR) !== (chunks === 1))
+      throw corruptPng(chunks === 1 ? 'the first chunk is not IHDR' : 'it has a second IHDR chunk');
     // IHDR's CRC is checked before its sizes are trusted; the others' after the checks that need
     // only their type and length, so that an oversized chunk is refused before its bytes are read.
     if (code === IHDR) checkCrc(bytes, view, offset, end);
@@ -127,7 +144,8 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
     if (code === IHDR) {
       header = readIhdr(data);
     } else if (code === IDAT) {
-      if (dataEnded) throw corruptPng(`its IDAT chunks are not consecutive (another one at byte ${offset})`);
+      if (dataEnded)
+        throw corruptPng(`its IDAT chunks are not consecutive (another one at byte ${offset})`);
       if (dataOffset < 0) dataOffset = offset;
       compressedBytes += length;
     } else if (code === PLTE) {
@@ -139,7 +157,9 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
       break;
     } else if (!(bytes[offset + 4]! & 0x20)) {
       checkCrc(bytes, view, offset, end); // a corrupt type is a 400, not an unknown chunk
-      throw unsupportedMediaType(`the PNG image has a critical chunk this decoder does not know: ${chunkName(code)}`);
+      throw unsupportedMediaType(
+        `the PNG image has a critical chunk this decoder does not know: ${chunkName(code)}`,
+      );
     } else if ((ancillaryBytes += length) > MAX_PNG_ANCILLARY_BYTES) {
       throw tooCostly(`its metadata chunks hold more than ${MAX_PNG_ANCILLARY_BYTES} bytes`);
     }
@@ -148,7 +168,8 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
     offset = end;
   }
   if (dataOffset < 0) throw corruptPng('it has no IDAT chunk');
-  if (header!.colorType === 'palette' && !header!.palette) throw corruptPng('its colour type is palette, but it has no PLTE chunk');
+  if (header!.colorType === 'palette' && !header!.palette)
+    throw corruptPng('its colour type is palette, but it has no PLTE chunk');
   if (header!.colorType !== 'palette') header!.palette = null; // a suggested palette for an RGB image: not needed
   checkRatio(header!, compressedBytes);
   return { ...header!, dataOffset, compressedBytes };
@@ -159,56 +180,93 @@ function readIhdr(data: Uint8Array): PngHeader {
   const view = new DataView(data.buffer, data.byteOffset, 13);
   const width = view.getUint32(0);
   const height = view.getUint32(4);
-  const [bitDepth, colorCode, compression, filter, interlace] = [data[8]!, data[9]!, data[10]!, data[11]!, data[12]!];
+  const [bitDepth, colorCode, compression, filter, interlace] = [
+    data[8]!,
+    data[9]!,
+    data[10]!,
+    data[11]!,
+    data[12]!,
+  ];
   if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
     throw corruptPng(`the header declares an invalid size ${width}x${height}`);
   }
   const color = COLOR_TYPES[colorCode];
-  if (!color || !color.depths.includes(bitDepth)) throw corruptPng(`colour type ${colorCode} with bit depth ${bitDepth} is not a valid combination`);
-  if (compression !== 0 || filter !== 0 || interlace > 1) throw corruptPng('the header names an unknown compression, filter or interlace method');
+  if (!color || !color.depths.includes(bitDepth))
+    throw corruptPng(
+      `colour type ${colorCode} with bit depth ${bitDepth} is not a valid combination`,
+    );
+  if (compression !== 0 || filter !== 0 || interlace > 1)
+    throw corruptPng('the header names an unknown compression, filter or interlace method');
   const interlaced = interlace === 1;
-  const inflatedBytes = inflatedSize(imagePasses(width, height, color.channels * bitDepth, interlaced));
+  const inflatedBytes = inflatedSize(
+    imagePasses(width, height, color.channels * bitDepth, interlaced),
+  );
   checkWork(width, height, inflatedBytes);
   return {
-    type: 'image/png', width, height, orientation: 1, bitDepth, colorType: color.name, channels: color.channels,
-    interlaced, palette: null, transparency: null, dataOffset: -1, compressedBytes: 0, inflatedBytes,
+    type: 'image/png',
+    width,
+    height,
+    orientation: 1,
+    bitDepth,
+    colorType: color.name,
+    channels: color.channels,
+    interlaced,
+    palette: null,
+    transparency: null,
+    dataOffset: -1,
+    compressedBytes: 0,
+    inflatedBytes,
   };
 }
 
 function checkPalette(header: PngHeader, data: Uint8Array, afterData: boolean): Uint8Array {
   if (header.palette) throw corruptPng('it has a second PLTE chunk');
   if (afterData) throw corruptPng('its PLTE chunk comes after the image data');
-  if (header.colorType === 'gray' || header.colorType === 'gray-alpha') throw corruptPng('a grayscale image must not have a PLTE chunk');
+  if (header.colorType === 'gray' || header.colorType === 'gray-alpha')
+    throw corruptPng('a grayscale image must not have a PLTE chunk');
   const entries = data.length / 3;
   const most = header.colorType === 'palette' ? Math.min(256, 2 ** header.bitDepth) : 256;
   if (!Number.isInteger(entries) || entries < 1 || entries > most) {
-    throw corruptPng(`its PLTE chunk has ${data.length} bytes; a palette holds 1 to ${most} entries of 3 bytes`);
+    throw corruptPng(
+      `its PLTE chunk has ${data.length} bytes; a palette holds 1 to ${most} entries of 3 bytes`,
+    );
   }
   return data;
 }
 
-function checkTransparency(header: PngHeader, data: Uint8Array, afterData: boolean): Uint8Array | null {
+function checkTransparency(
+  header: PngHeader,
+  data: Uint8Array,
+  afterData: boolean,
+): Uint8Array | null {
   if (header.transparency) throw corruptPng('it has a second tRNS chunk');
   if (afterData) throw corruptPng('its tRNS chunk comes after the image data');
   if (header.colorType === 'palette') {
     if (!header.palette) throw corruptPng('its tRNS chunk comes before the PLTE chunk');
-    if (data.length > header.palette.length / 3) throw corruptPng(`its tRNS chunk has ${data.length} entries for ${header.palette.length / 3} palette entries`);
+    if (data.length > header.palette.length / 3)
+      throw corruptPng(
+        `its tRNS chunk has ${data.length} entries for ${header.palette.length / 3} palette entries`,
+      );
     return data;
   }
   const keyBytes = KEY_BYTES[header.colorType];
   if (keyBytes === undefined) return null; // images with an alpha channel: libpng ignores tRNS there too
-  if (data.length !== keyBytes) throw corruptPng(`its tRNS chunk has ${data.length} bytes instead of ${keyBytes}`);
+  if (data.length !== keyBytes)
+    throw corruptPng(`its tRNS chunk has ${data.length} bytes instead of ${keyBytes}`);
   return data;
 }
 
 /** Decoding work in the units of MAX_PNG_DECODE_WORK. */
-const workOf = (width: number, height: number, inflatedBytes: number): number => inflatedBytes + width * height;
+const workOf = (width: number, height: number, inflatedBytes: number): number =>
+  inflatedBytes + width * height;
 
 /** Refuses an image whose decoding would be too much work, from IHDR alone. */
 function checkWork(width: number, height: number, inflatedBytes: number): void {
   const work = workOf(width, height, inflatedBytes);
   if (work > MAX_PNG_DECODE_WORK) {
-    throw tooCostly(`${width}x${height} pixels whose image data inflates to ${inflatedBytes} bytes make ${work} units of work (bytes + pixels); the limit is ${MAX_PNG_DECODE_WORK}`);
+    throw tooCostly(
+      `${width}x${height} pixels whose image data inflates to ${inflatedBytes} bytes make ${work} units of work (bytes + pixels); the limit is ${MAX_PNG_DECODE_WORK}`,
+    );
   }
 }
 

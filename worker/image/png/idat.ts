@@ -33,17 +33,24 @@ export function sliceBytes(inflatedBytes: number): number {
  * @returns The stream's last 4 bytes: the Adler-32 of the inflated data (RFC 1950).
  * @throws Problem 400 when a chunk fails its CRC check.
  */
-export function pushImageData(bytes: Uint8Array, offset: number, sink: ZlibSink, slice: number): number {
+export function pushImageData(
+  bytes: Uint8Array,
+  offset: number,
+  sink: ZlibSink,
+  slice: number,
+): number {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let staging: Uint8Array | undefined;
   let staged = 0;
   let trailer = 0;
-  for (; view.getUint32(offset + 4) === IDAT; ) {
+  for (; view.getUint32(offset + 4) === IDAT;) {
     const start = offset + 8;
     const end = start + view.getUint32(offset);
-    if (crc32(bytes, offset + 4, end) !== view.getUint32(end)) throw corruptPng(`the IDAT chunk at byte ${offset} fails its CRC check`);
-    for (let i = Math.max(start, end - 4); i < end; i++) trailer = ((trailer << 8) | bytes[i]!) >>> 0;
-    for (let at = start; at < end; ) {
+    if (crc32(bytes, offset + 4, end) !== view.getUint32(end))
+      throw corruptPng(`the IDAT chunk at byte ${offset} fails its CRC check`);
+    for (let i = Math.max(start, end - 4); i < end; i++)
+      trailer = ((trailer << 8) | bytes[i]!) >>> 0;
+    for (let at = start; at < end;) {
       if (staged === 0 && end - at >= slice) {
         sink.push(bytes.subarray(at, at + slice), false);
         at += slice;

@@ -23,7 +23,11 @@ export interface Inflater {
  * An inflater that hands the inflated data to `onData` in pieces; for data larger than declared,
  * the first piece past `inflatedBytes` arrives before much more work is done.
  */
-export function createInflater(compressedBytes: number, inflatedBytes: number, onData: (data: Uint8Array) => void): Inflater {
+export function createInflater(
+  compressedBytes: number,
+  inflatedBytes: number,
+  onData: (data: Uint8Array) => void,
+): Inflater {
   if (inflatedBytes > ONE_SHOT_MAX_INFLATED || compressedBytes > ONE_SHOT_MAX_COMPRESSED) {
     return { sink: new Unzlib(onData), slice: sliceBytes(inflatedBytes) };
   }

@@ -14,13 +14,18 @@ export type RowToLuma = (row: Uint8Array, count: number, out: Uint8Array) => voi
 export function rowToLuma(header: PngHeader, maxWidth: number): RowToLuma {
   const { colorType, bitDepth, channels, transparency } = header;
   if (colorType === 'palette') return paletteRow(header.palette!, transparency, bitDepth);
-  if (bitDepth < 8) return lowDepthGrayRow(bitDepth, transparency && (transparency[0]! << 8) | transparency[1]!);
+  if (bitDepth < 8)
+    return lowDepthGrayRow(bitDepth, transparency && (transparency[0]! << 8) | transparency[1]!);
   const key = transparency && colorKey(transparency, bitDepth);
   const convert = EIGHT_BIT[colorType];
-  if (bitDepth === 8) return key ? (row, count, out) => (convert(row, count, out), applyKey(row, count, out, key)) : convert;
+  if (bitDepth === 8)
+    return key
+      ? (row, count, out) => (convert(row, count, out), applyKey(row, count, out, key))
+      : convert;
   const narrow = new Uint8Array(maxWidth * channels);
   return (row, count, out) => {
-    for (let i = 0, n = count * channels; i < n; i++) narrow[i] = (((row[2 * i]! << 8) | row[2 * i + 1]!) + 128) / 257; // round(v / 257)
+    for (let i = 0, n = count * channels; i < n; i++)
+      narrow[i] = (((row[2 * i]! << 8) | row[2 * i + 1]!) + 128) / 257; // round(v / 257)
     convert(narrow, count, out);
     if (key) applyKey(row, count, out, key);
   };
@@ -36,7 +41,8 @@ const EIGHT_BIT: Record<Exclude<PngHeader['colorType'], 'palette'>, RowToLuma> =
     for (let x = 0, i = 0; x < count; x++, i += 3) out[x] = luma(row[i]!, row[i + 1]!, row[i + 2]!);
   },
   rgba: (row, count, out) => {
-    for (let x = 0, i = 0; x < count; x++, i += 4) out[x] = overWhite(luma(row[i]!, row[i + 1]!, row[i + 2]!), row[i + 3]!);
+    for (let x = 0, i = 0; x < count; x++, i += 4)
+      out[x] = overWhite(luma(row[i]!, row[i + 1]!, row[i + 2]!), row[i + 3]!);
   },
 };
 
@@ -76,12 +82,19 @@ function lowDepthGrayRow(depth: number, key: number | null): RowToLuma {
 function paletteRow(palette: Uint8Array, alphas: Uint8Array | null, depth: number): RowToLuma {
   const entries = palette.length / 3;
   const table = new Uint8Array(entries);
-  for (let e = 0; e < entries; e++) table[e] = overWhite(luma(palette[3 * e]!, palette[3 * e + 1]!, palette[3 * e + 2]!), alphas?.[e] ?? 255);
+  for (let e = 0; e < entries; e++)
+    table[e] = overWhite(
+      luma(palette[3 * e]!, palette[3 * e + 1]!, palette[3 * e + 2]!),
+      alphas?.[e] ?? 255,
+    );
   const mask = (1 << depth) - 1;
   return (row, count, out) => {
     for (let x = 0, bit = 0; x < count; x++, bit += depth) {
       const index = depth === 8 ? row[x]! : (row[bit >> 3]! >> (8 - depth - (bit & 7))) & mask;
-      if (index >= entries) throw corruptPng(`a pixel uses palette index ${index}, but the palette has ${entries} entries`);
+      if (index >= entries)
+        throw corruptPng(
+          `a pixel uses palette index ${index}, but the palette has ${entries} entries`,
+        );
       out[x] = table[index]!;
     }
   };

@@ -18,18 +18,37 @@ export interface Pass {
 
 /** Adam7 passes as [x0, y0, dx, dy]. */
 const ADAM7 = [
-  [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
 ] as const;
 
 /** The non-empty passes of a `width` x `height` image with `bitsPerPixel`, in data order. */
-export function imagePasses(width: number, height: number, bitsPerPixel: number, interlaced: boolean): Pass[] {
+export function imagePasses(
+  width: number,
+  height: number,
+  bitsPerPixel: number,
+  interlaced: boolean,
+): Pass[] {
   const grids = interlaced ? ADAM7 : ([[0, 0, 1, 1]] as const);
   const passes: Pass[] = [];
   for (const [x0, y0, dx, dy] of grids) {
     const passWidth = Math.ceil((width - x0) / dx);
     const passHeight = Math.ceil((height - y0) / dy);
     if (passWidth <= 0 || passHeight <= 0) continue;
-    passes.push({ x0, y0, dx, dy, width: passWidth, height: passHeight, rowBytes: Math.ceil((passWidth * bitsPerPixel) / 8) });
+    passes.push({
+      x0,
+      y0,
+      dx,
+      dy,
+      width: passWidth,
+      height: passHeight,
+      rowBytes: Math.ceil((passWidth * bitsPerPixel) / 8),
+    });
   }
   return passes;
 }

@@ -44,9 +44,12 @@ export class RowAssembler {
    */
   write(chunk: Uint8Array): void {
     this.received += chunk.length;
-    for (let at = 0; at < chunk.length; ) {
+    for (let at = 0; at < chunk.length;) {
       const pass = this.passes[this.passIndex];
-      if (!pass) throw corruptPng(`its image data inflates to more than the ${this.expectedBytes} bytes its header implies`);
+      if (!pass)
+        throw corruptPng(
+          `its image data inflates to more than the ${this.expectedBytes} bytes its header implies`,
+        );
       if (this.filled < 0) {
         this.filter = chunk[at++]!;
         this.filled = 0;

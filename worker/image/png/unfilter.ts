@@ -6,7 +6,13 @@ import { corruptPng } from './header.ts';
  * first row); `bpp` is the distance to the corresponding byte of the previous pixel (at least 1).
  * @throws Problem 400 for a filter type other than 0..4.
  */
-export function unfilterRow(filter: number, row: Uint8Array, prior: Uint8Array, length: number, bpp: number): void {
+export function unfilterRow(
+  filter: number,
+  row: Uint8Array,
+  prior: Uint8Array,
+  length: number,
+  bpp: number,
+): void {
   switch (filter) {
     case 0:
       return;
@@ -22,7 +28,8 @@ export function unfilterRow(filter: number, row: Uint8Array, prior: Uint8Array, 
       return;
     case 4:
       for (let i = 0; i < bpp; i++) row[i] = row[i]! + prior[i]!;
-      for (let i = bpp; i < length; i++) row[i] = row[i]! + paeth(row[i - bpp]!, prior[i]!, prior[i - bpp]!);
+      for (let i = bpp; i < length; i++)
+        row[i] = row[i]! + paeth(row[i - bpp]!, prior[i]!, prior[i - bpp]!);
       return;
     default:
       throw corruptPng(`a row has filter type ${filter}; only 0 to 4 exist`);

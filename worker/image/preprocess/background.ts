@@ -58,7 +58,13 @@ export function fitBackground(image: FloatImage): Background {
     const c = coefficients;
     const [c0, c1, c2, c3, c4, c5] = [c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!];
     for (let i = 0, at = 0; i < count; i++, at += TERMS) {
-      const fitted = c0 * design[at]! + c1 * design[at + 1]! + c2 * design[at + 2]! + c3 * design[at + 3]! + c4 * design[at + 4]! + c5 * design[at + 5]!;
+      const fitted =
+        c0 * design[at]! +
+        c1 * design[at + 1]! +
+        c2 * design[at + 2]! +
+        c3 * design[at + 3]! +
+        c4 * design[at + 4]! +
+        c5 * design[at + 5]!;
       residuals[i] = values[i]! - fitted;
       magnitudes[i] = Math.abs(residuals[i]!);
     }
@@ -89,10 +95,15 @@ export function fitBackground(image: FloatImage): Background {
  * Every `stride`-th pixel of the band `band` pixels wide along the frame's edges, in row order,
  * `stride` chosen for about MAX_SAMPLES of them; a frame too small for a surface gets a flat fit.
  */
-function sampleBand(image: FloatImage, nx: (x: number) => number, ny: (y: number) => number): BandSamples {
+function sampleBand(
+  image: FloatImage,
+  nx: (x: number) => number,
+  ny: (y: number) => number,
+): BandSamples {
   const { width, height, data } = image;
   const band = Math.max(1, Math.round(Math.min(width, height) / 40));
-  const bandPixels = width * height - Math.max(0, width - 2 * band) * Math.max(0, height - 2 * band);
+  const bandPixels =
+    width * height - Math.max(0, width - 2 * band) * Math.max(0, height - 2 * band);
   const stride = Math.max(1, Math.round(bandPixels / MAX_SAMPLES));
   const terms = Math.min(width, height) >= MIN_SIDE_FOR_SURFACE ? 6 : 1;
   const count = Math.ceil(bandPixels / stride);
@@ -126,7 +137,12 @@ function sampleBand(image: FloatImage, nx: (x: number) => number, ny: (y: number
  * elimination with partial pivoting on the normal equations; null when they are singular (too few
  * weighted samples). The sums run over all TERMS, unrolled: a flat fit reads its 1x1 corner.
  */
-function weightedLeastSquares(y: Float32Array, w: Float64Array, design: Float64Array, n: number): Float64Array | null {
+function weightedLeastSquares(
+  y: Float32Array,
+  w: Float64Array,
+  design: Float64Array,
+  n: number,
+): Float64Array | null {
   const columns = TERMS + 1; // the right-hand side is the last column
   const a = new Float64Array(TERMS * columns); // the augmented normal equations, row by row
   for (let i = 0; i < y.length; i++) {
@@ -154,7 +170,8 @@ function weightedLeastSquares(y: Float32Array, w: Float64Array, design: Float64A
   const rhs = TERMS;
   for (let col = 0; col < n; col++) {
     let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * columns + col]!) > Math.abs(a[pivot * columns + col]!)) pivot = r;
+    for (let r = col + 1; r < n; r++)
+      if (Math.abs(a[r * columns + col]!) > Math.abs(a[pivot * columns + col]!)) pivot = r;
     if (Math.abs(a[pivot * columns + col]!) < 1e-9) return null;
     for (let c = 0; c < columns; c++) {
       const held = a[col * columns + c]!;
@@ -165,9 +182,12 @@ function weightedLeastSquares(y: Float32Array, w: Float64Array, design: Float64A
     for (let r = 0; r < n; r++) {
       if (r === col) continue;
       const factor = a[r * columns + col]! / diagonal;
-      for (let c = col; c < n; c++) a[r * columns + c] = a[r * columns + c]! - factor * a[col * columns + c]!;
+      for (let c = col; c < n; c++)
+        a[r * columns + c] = a[r * columns + c]! - factor * a[col * columns + c]!;
       a[r * columns + rhs] = a[r * columns + rhs]! - factor * a[col * columns + rhs]!;
     }
   }
-  return Float64Array.from({ length: TERMS }, (_, r) => (r < n ? a[r * columns + rhs]! / a[r * columns + r]! : 0));
+  return Float64Array.from({ length: TERMS }, (_, r) =>
+    r < n ? a[r * columns + rhs]! / a[r * columns + r]! : 0,
+  );
 }

@@ -16,7 +16,10 @@ export interface FloatImage {
  */
 export function binToWorkingSize(image: GrayImage): { image: FloatImage; factor: number } {
   const { width, height, data } = image;
-  const factor = Math.max(1, Math.min(Math.floor(Math.max(width, height) / DECODE_LONG_SIDE), width, height));
+  const factor = Math.max(
+    1,
+    Math.min(Math.floor(Math.max(width, height) / DECODE_LONG_SIDE), width, height),
+  );
   if (factor === 1) return { image: { width, height, data: Float32Array.from(data) }, factor };
   const binnedWidth = Math.floor(width / factor);
   const binnedHeight = Math.floor(height / factor);

@@ -30,7 +30,8 @@ function axisWeights(src: number, dst: number): AxisWeights {
     for (let t = 0; t < taps; t++) {
       const i = Math.min(first + t, src - 1);
       index[d * taps + t] = i;
-      weight[d * taps + t] = first + t < src ? Math.max(0, Math.min(end, i + 1) - Math.max(start, i)) / span : 0;
+      weight[d * taps + t] =
+        first + t < src ? Math.max(0, Math.min(end, i + 1) - Math.max(start, i)) / span : 0;
     }
   }
   return { taps, index, weight };
@@ -42,7 +43,13 @@ function axisWeights(src: number, dst: number): AxisWeights {
  * pixels weighted by coverage; unlike skipping rows and columns, it does not alias on large photos).
  * Separable: rows first, then columns.
  */
-export function resizeArea(values: Float32Array, stride: number, box: Box, dstWidth: number, dstHeight: number): Float32Array {
+export function resizeArea(
+  values: Float32Array,
+  stride: number,
+  box: Box,
+  dstWidth: number,
+  dstHeight: number,
+): Float32Array {
   const wx = axisWeights(box.width, dstWidth);
   const wy = axisWeights(box.height, dstHeight);
   const rows = new Float32Array(dstWidth * box.height);
@@ -50,7 +57,8 @@ export function resizeArea(values: Float32Array, stride: number, box: Box, dstWi
     const src = (box.y + y) * stride + box.x;
     for (let x = 0; x < dstWidth; x++) {
       let sum = 0;
-      for (let t = x * wx.taps, end = t + wx.taps; t < end; t++) sum += wx.weight[t]! * values[src + wx.index[t]!]!;
+      for (let t = x * wx.taps, end = t + wx.taps; t < end; t++)
+        sum += wx.weight[t]! * values[src + wx.index[t]!]!;
       rows[y * dstWidth + x] = sum;
     }
   }
@@ -60,7 +68,8 @@ export function resizeArea(values: Float32Array, stride: number, box: Box, dstWi
       const w = wy.weight[t]!;
       if (w === 0) continue;
       const row = wy.index[t]! * dstWidth;
-      for (let x = 0, o = y * dstWidth; x < dstWidth; x++, o++) out[o] = out[o]! + w * rows[row + x]!;
+      for (let x = 0, o = y * dstWidth; x < dstWidth; x++, o++)
+        out[o] = out[o]! + w * rows[row + x]!;
     }
   }
   return out;

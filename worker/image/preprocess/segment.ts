@@ -75,12 +75,18 @@ export function findGarment(image: FloatImage, background: Background): Garment 
   const levels = (x: number) => Math.round(x * Math.max(MIN_DIVISOR, background.median));
   const detection = DETECTION_FACTOR * cellThreshold;
   if (!object || object.peak < detection) {
-    const strongest = object ? `the strongest region reaches ${levels(object.peak)} levels, under` : 'no region above';
+    const strongest = object
+      ? `the strongest region reaches ${levels(object.peak)} levels, under`
+      : 'no region above';
     throw unprocessableContent(
       `no garment found: the image is uniform (background ${Math.round(background.median)}, noise ${background.noise.toFixed(1)} levels, ${strongest} the ${levels(detection)}-level threshold)`,
     );
   }
-  const pixelThreshold = Math.max(MIN_PIXEL_CONTRAST, TRIM_FRACTION * object.peak, PIXEL_NOISE_SIGMAS * noise);
+  const pixelThreshold = Math.max(
+    MIN_PIXEL_CONTRAST,
+    TRIM_FRACTION * object.peak,
+    PIXEL_NOISE_SIGMAS * noise,
+  );
   const garment = trimToGarment(contrast, width, height, grid, object.cells, pixelThreshold);
   if (!garment) {
     throw unprocessableContent(
@@ -108,7 +114,8 @@ function cellMeans(contrast: Float32Array, width: number, height: number, cell: 
   }
   for (let r = 0; r < rows; r++) {
     const cellHeight = Math.min(cell, height - r * cell);
-    for (let c = 0; c < columns; c++) sums[r * columns + c]! /= cellHeight * Math.min(cell, width - c * cell);
+    for (let c = 0; c < columns; c++)
+      sums[r * columns + c]! /= cellHeight * Math.min(cell, width - c * cell);
   }
   return { columns, rows, cell, means: sums };
 }
@@ -118,7 +125,10 @@ function cellMeans(contrast: Float32Array, width: number, height: number, cell: 
  * total (groups touching the frame's edge discounted), with any group weighing at least
  * PART_FRACTION of it; and the peak cell contrast among them. Null when no cell is above the threshold.
  */
-function garmentCells(grid: CellGrid, threshold: number): { cells: Uint8Array; peak: number } | null {
+function garmentCells(
+  grid: CellGrid,
+  threshold: number,
+): { cells: Uint8Array; peak: number } | null {
   const { columns, rows, means } = grid;
   const label = new Int32Array(means.length).fill(-1);
   const stack: number[] = [];
@@ -163,13 +173,25 @@ function garmentCells(grid: CellGrid, threshold: number): { cells: Uint8Array; p
  * whose 3x3 neighbourhood averages at least half of it (a lone noise pixel does not); everything
  * else becomes 0. The box is the extent of the kept pixels; null if none is kept.
  */
-function trimToGarment(contrast: Float32Array, width: number, height: number, grid: CellGrid, cells: Uint8Array, threshold: number): Garment | null {
+function trimToGarment(
+  contrast: Float32Array,
+  width: number,
+  height: number,
+  grid: CellGrid,
+  cells: Uint8Array,
+  threshold: number,
+): Garment | null {
   const { columns, rows, cell } = grid;
   const near = new Uint8Array(cells.length); // chosen cells grown by one
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < columns; c++) {
       if (!cells[r * columns + c]) continue;
-      for (let nr = Math.max(0, r - 1); nr <= Math.min(rows - 1, r + 1); nr++) near.fill(1, nr * columns + Math.max(0, c - 1), nr * columns + Math.min(columns - 1, c + 1) + 1);
+      for (let nr = Math.max(0, r - 1); nr <= Math.min(rows - 1, r + 1); nr++)
+        near.fill(
+          1,
+          nr * columns + Math.max(0, c - 1),
+          nr * columns + Math.min(columns - 1, c + 1) + 1,
+        );
     }
   }
   const kept = new Float32Array(contrast.length);
@@ -191,15 +213,26 @@ function trimToGarment(contrast: Float32Array, width: number, height: number, gr
     }
   }
   if (maxX < 0) return null;
-  return { box: { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 }, contrast: kept, peak };
+  return {
+    box: { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 },
+    contrast: kept,
+    peak,
+  };
 }
 
 /** Mean of the 3x3 neighbourhood of (x, y), clipped at the frame. */
-function neighbourhoodMean(values: Float32Array, width: number, height: number, x: number, y: number): number {
+function neighbourhoodMean(
+  values: Float32Array,
+  width: number,
+  height: number,
+  x: number,
+  y: number,
+): number {
   let sum = 0;
   let count = 0;
   for (let ny = Math.max(0, y - 1); ny <= Math.min(height - 1, y + 1); ny++) {
-    for (let nx = Math.max(0, x - 1); nx <= Math.min(width - 1, x + 1); nx++, count++) sum += values[ny * width + nx]!;
+    for (let nx = Math.max(0, x - 1); nx <= Math.min(width - 1, x + 1); nx++, count++)
+      sum += values[ny * width + nx]!;
   }
   return sum / count;
 }

@@ -23,9 +23,14 @@ export function decodeWebp(bytes: Uint8Array, header: WebpHeader, longSide: numb
     // A trap inside libwebp: the module has been dropped (see decodeRgba); the file caused it.
     throw badRequest(`the WebP image could not be decoded: libwebp failed with ${String(error)}`);
   }
-  if (!rgba) throw badRequest(`the WebP image is truncated or corrupt: libwebp could not decode its ${header.compression} bitstream`);
+  if (!rgba)
+    throw badRequest(
+      `the WebP image is truncated or corrupt: libwebp could not decode its ${header.compression} bitstream`,
+    );
   if (rgba.width !== width || rgba.height !== height) {
-    throw badRequest(`the WebP image decodes to ${rgba.width}x${rgba.height}, but its header declares ${width}x${height}`);
+    throw badRequest(
+      `the WebP image decodes to ${rgba.width}x${rgba.height}, but its header declares ${width}x${height}`,
+    );
   }
   return rgbaToGray(rgba, areaFactor(width, height, longSide));
 }

@@ -27,7 +27,7 @@ export function rgbaToGray(image: RgbaImage, factor: number): GrayImage {
       sums[ox] = sums[ox]! + sum;
     }
     if ((y + 1) % factor !== 0 && y !== height - 1) continue;
-    const rows = y % factor + 1;
+    const rows = (y % factor) + 1;
     const row = ((y / factor) | 0) * outWidth;
     for (let ox = 0; ox < outWidth; ox++) {
       const count = rows * (Math.min(width, (ox + 1) * factor) - ox * factor);

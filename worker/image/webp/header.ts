@@ -4,7 +4,12 @@
  * bitstream header, and an EXIF orientation. The walk over the chunks is bounded by MAX_CHUNKS and by
  * the RIFF size, which must fit in the bytes received.
  */
-import { badRequest, contentTooLarge, unsupportedMediaType, type Problem } from '../../http/problem.ts';
+import {
+  badRequest,
+  contentTooLarge,
+  unsupportedMediaType,
+  type Problem,
+} from '../../http/problem.ts';
 import { readTiffOrientation } from '../orientation.ts';
 
 /** What a WebP header says about the image. */
@@ -35,8 +40,10 @@ const CHUNK_HEADER_BYTES = 8;
 const VP8X_ANIMATION = 0x02;
 const VP8X_ALPHA = 0x10;
 
-const corrupt = (why: string): Problem => badRequest(`the WebP image is truncated or corrupt: ${why}`);
-const ascii = (bytes: Uint8Array, at: number): string => String.fromCharCode(...bytes.subarray(at, at + 4));
+const corrupt = (why: string): Problem =>
+  badRequest(`the WebP image is truncated or corrupt: ${why}`);
+const ascii = (bytes: Uint8Array, at: number): string =>
+  String.fromCharCode(...bytes.subarray(at, at + 4));
 
 /** One RIFF chunk: its four-character code and payload. */
 interface Chunk {
@@ -51,13 +58,14 @@ interface Chunk {
 function chunks(bytes: Uint8Array, end: number): Chunk[] {
   const list: Chunk[] = [];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = RIFF_HEADER_BYTES; at < end; ) {
+  for (let at = RIFF_HEADER_BYTES; at < end;) {
     if (list.length === MAX_CHUNKS) throw corrupt(`it has more than ${MAX_CHUNKS} chunks`);
     if (at + CHUNK_HEADER_BYTES > end) throw corrupt(`a chunk header at byte ${at} is cut off`);
     const fourcc = ascii(bytes, at);
     const size = view.getUint32(at + 4, true);
     const start = at + CHUNK_HEADER_BYTES;
-    if (size > end - start) throw corrupt(`the ${fourcc.trim()} chunk declares ${size} bytes, but ${end - start} remain`);
+    if (size > end - start)
+      throw corrupt(`the ${fourcc.trim()} chunk declares ${size} bytes, but ${end - start} remain`);
     list.push({ fourcc, data: bytes.subarray(start, start + size) });
     at = start + size + (size & 1); // chunks are padded to an even length
   }
@@ -70,8 +78,9 @@ function vp8Size(data: Uint8Array): [number, number] {
   const tag = data[0]! | (data[1]! << 8) | (data[2]! << 16);
   if ((tag & 1) !== 0) throw corrupt('the VP8 bitstream does not start with a key frame');
   if (((tag >> 1) & 7) > 3) throw corrupt(`unknown VP8 version ${(tag >> 1) & 7}`);
-  if ((tag >> 5) > data.length - 10) throw corrupt('the first VP8 partition runs past the chunk');
-  if (data[3] !== 0x9d || data[4] !== 0x01 || data[5] !== 0x2a) throw corrupt('the VP8 start code is missing');
+  if (tag >> 5 > data.length - 10) throw corrupt('the first VP8 partition runs past the chunk');
+  if (data[3] !== 0x9d || data[4] !== 0x01 || data[5] !== 0x2a)
+    throw corrupt('the VP8 start code is missing');
   return [(data[6]! | (data[7]! << 8)) & 0x3fff, (data[8]! | (data[9]! << 8)) & 0x3fff];
 }
 
@@ -85,9 +94,16 @@ function vp8lSize(data: Uint8Array): [number, number, boolean] {
 }
 
 /** Size of the image bitstream chunk, checked against WebP's limits. */
-function bitstreamSize(chunk: Chunk): { width: number; height: number; compression: WebpHeader['compression']; alpha: boolean } {
+function bitstreamSize(chunk: Chunk): {
+  width: number;
+  height: number;
+  compression: WebpHeader['compression'];
+  alpha: boolean;
+} {
   const lossless = chunk.fourcc === 'VP8L';
-  const [width, height, alpha]: [number, number, boolean] = lossless ? vp8lSize(chunk.data) : [...vp8Size(chunk.data), false];
+  const [width, height, alpha]: [number, number, boolean] = lossless
+    ? vp8lSize(chunk.data)
+    : [...vp8Size(chunk.data), false];
   if (width === 0 || height === 0 || width > WEBP_MAX_DIMENSION || height > WEBP_MAX_DIMENSION) {
     throw corrupt(`the bitstream declares an invalid size ${width}x${height}`);
   }
@@ -95,7 +111,9 @@ function bitstreamSize(chunk: Chunk): { width: number; height: number; compressi
 }
 
 const animated = (): Problem =>
-  unsupportedMediaType('animated WebP images are not supported: send one frame as a still WebP, PNG or JPEG image');
+  unsupportedMediaType(
+    'animated WebP images are not supported: send one frame as a still WebP, PNG or JPEG image',
+  );
 
 /** The extended layout: VP8X flags and canvas, then the one image bitstream, ALPH and EXIF among the other chunks. */
 function extended(list: Chunk[]): WebpHeader {
@@ -117,7 +135,9 @@ function extended(list: Chunk[]): WebpHeader {
   if (!image) throw corrupt('the extended file holds no VP8 or VP8L image chunk');
   const size = bitstreamSize(image);
   if (size.width !== canvasWidth || size.height !== canvasHeight) {
-    throw corrupt(`the canvas is ${canvasWidth}x${canvasHeight}, but the image is ${size.width}x${size.height}`);
+    throw corrupt(
+      `the canvas is ${canvasWidth}x${canvasHeight}, but the image is ${size.width}x${size.height}`,
+    );
   }
   const alpha = (flags & VP8X_ALPHA) !== 0 && (size.compression === 'lossless' || alphaChunk);
   return { type: 'image/webp', ...size, alpha, orientation };
@@ -147,21 +167,29 @@ export function readWebpHeader(bytes: Uint8Array): WebpHeader {
   const header = readWebpLayout(bytes);
   const pixels = header.width * header.height;
   if (pixels > WEBP_MAX_PIXELS) {
-    throw contentTooLarge(`the WebP image is ${header.width}x${header.height} = ${pixels} pixels; WebP images are decoded up to ${WEBP_MAX_PIXELS} pixels`);
+    throw contentTooLarge(
+      `the WebP image is ${header.width}x${header.height} = ${pixels} pixels; WebP images are decoded up to ${WEBP_MAX_PIXELS} pixels`,
+    );
   }
   return header;
 }
 
 /** The header of a WebP file, of any size. */
 function readWebpLayout(bytes: Uint8Array): WebpHeader {
-  if (bytes.length < RIFF_HEADER_BYTES + CHUNK_HEADER_BYTES) throw corrupt(`it is only ${bytes.length} bytes long`);
-  if (ascii(bytes, 0) !== 'RIFF' || ascii(bytes, 8) !== 'WEBP') throw corrupt('the RIFF/WEBP signature is missing');
+  if (bytes.length < RIFF_HEADER_BYTES + CHUNK_HEADER_BYTES)
+    throw corrupt(`it is only ${bytes.length} bytes long`);
+  if (ascii(bytes, 0) !== 'RIFF' || ascii(bytes, 8) !== 'WEBP')
+    throw corrupt('the RIFF/WEBP signature is missing');
   const riffSize = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true);
   // Bytes after the RIFF data are ignored, as libwebp ignores them; fewer bytes than declared is truncation.
-  if (riffSize > bytes.length - 8) throw corrupt(`the RIFF header declares ${riffSize + 8} bytes, but the file has ${bytes.length}`);
+  if (riffSize > bytes.length - 8)
+    throw corrupt(
+      `the RIFF header declares ${riffSize + 8} bytes, but the file has ${bytes.length}`,
+    );
   const list = chunks(bytes, riffSize + 8);
   const first = list[0];
   if (first?.fourcc === 'VP8X') return extended(list);
-  if (first?.fourcc === 'VP8 ' || first?.fourcc === 'VP8L') return { type: 'image/webp', ...bitstreamSize(first), orientation: 1 };
+  if (first?.fourcc === 'VP8 ' || first?.fourcc === 'VP8L')
+    return { type: 'image/webp', ...bitstreamSize(first), orientation: 1 };
   throw corrupt(`the first chunk is ${JSON.stringify(first?.fourcc ?? '')}, not VP8, VP8L or VP8X`);
 }

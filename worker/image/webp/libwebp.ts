@@ -23,7 +23,10 @@ interface LibwebpModule {
 
 type Factory = (overrides: {
   noInitialRun: boolean;
-  instantiateWasm: (imports: WebAssembly.Imports, ready: (instance: WebAssembly.Instance) => void) => WebAssembly.Exports;
+  instantiateWasm: (
+    imports: WebAssembly.Imports,
+    ready: (instance: WebAssembly.Instance) => void,
+  ) => WebAssembly.Exports;
 }) => Promise<unknown>;
 
 /**
@@ -44,7 +47,10 @@ let libwebp: LibwebpModule | undefined;
 function instantiate(): LibwebpModule {
   const module = {
     noInitialRun: true,
-    instantiateWasm(imports: WebAssembly.Imports, ready: (instance: WebAssembly.Instance) => void): WebAssembly.Exports {
+    instantiateWasm(
+      imports: WebAssembly.Imports,
+      ready: (instance: WebAssembly.Instance) => void,
+    ): WebAssembly.Exports {
       const instance = new WebAssembly.Instance(libwebpWasm, imports);
       ready(instance);
       return instance.exports;
@@ -52,7 +58,8 @@ function instantiate(): LibwebpModule {
   };
   void (createLibwebp as unknown as Factory)(module);
   const loaded = module as Partial<LibwebpModule>;
-  if (typeof loaded.decode !== 'function' || !loaded.HEAPU8) throw new Error('the libwebp module did not initialise synchronously');
+  if (typeof loaded.decode !== 'function' || !loaded.HEAPU8)
+    throw new Error('the libwebp module did not initialise synchronously');
   return loaded as LibwebpModule;
 }
 
