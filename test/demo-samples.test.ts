@@ -28,7 +28,7 @@ describe('sample test images', () => {
 
   it('the example page sends test image 0', () => {
     const html = readFileSync(join(PROJECT_ROOT, 'examples', 'index.html'), 'utf8');
-    const [, base64] = /Uint8Array\.from\(atob\('([A-Za-z0-9+/=]+)'\)/.exec(html) ?? [];
+    const [, base64] = /Uint8Array\.from\(\s*atob\(\s*'([A-Za-z0-9+/=]+)'/.exec(html) ?? [];
     expect(base64, 'the SAMPLE constant in examples/index.html').toBeDefined();
     expect(bytesOf(base64!)).toEqual(dataset.images[0]);
   });
