@@ -51,6 +51,7 @@ describe('ALLOWED_ORIGINS = "*" (default)', () => {
     expect(response.headers.get('Access-Control-Allow-Headers')?.toLowerCase().split(',')).toEqual([
       'content-type',
       'authorization',
+      'inference-header-content-length',
     ]);
     expect(response.headers.get('Access-Control-Max-Age')).toBe('86400');
   });

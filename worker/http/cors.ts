@@ -12,9 +12,12 @@ import { allowedOriginsOf, type Env } from '../env.ts';
 /** A day (Firefox's cap; Chromium caps at two hours): the answer only changes with a redeploy. */
 const MAX_AGE_SECONDS = '86400';
 const ALLOW_METHODS = 'GET,HEAD,POST';
-const ALLOW_HEADERS = 'Content-Type,Authorization';
-/** Scripts may read the phases a response took (see timing.ts). */
-// Inference-Header-Content-Length: a page reading a v2 binary answer needs it to split the body.
+/** Inference-Header-Content-Length: a page may send v2 binary tensors, as Triton's clients do. */
+const ALLOW_HEADERS = 'Content-Type,Authorization,Inference-Header-Content-Length';
+/**
+ * Scripts may read the phases a response took (see timing.ts), and where a v2 binary answer's JSON
+ * header ends (Inference-Header-Content-Length), which they need to split its body.
+ */
 const EXPOSE_HEADERS = 'Server-Timing, Inference-Header-Content-Length';
 
 /** The CORS answers of one ALLOWED_ORIGINS setting. */
