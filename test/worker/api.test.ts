@@ -1,7 +1,7 @@
 /**
  * The Worker's HTTP API end to end: every endpoint and request encoding against the real bundle in
- * workerd. Assertions hold for any weights (the served model may be the random-weights dev asset);
- * accuracy.test.ts is the one test that needs the trained model.
+ * workerd. Assertions hold for any weights; test/model.test.ts and test/photo-accuracy.test.ts are
+ * where the trained model's accuracy is checked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';

@@ -23,7 +23,7 @@ const ESCAPES: Record<string, string> = {
 };
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
 
-/** The int8 test accuracy recorded by the build, if this asset has one (the dev asset does not). */
+/** The int8 test accuracy recorded by the build, if this asset's metadata has one. */
 function testAccuracyOf(model: ModelDescription): number | undefined {
   const metrics = model.metadata.metrics;
   const accuracy =
