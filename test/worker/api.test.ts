@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
-import { base64, testImages, toJpeg, toPng, toRows } from '../../harness/dataset.ts';
+import {
+  base64,
+  CLASS_NAMES as CLASS_NAMES,
+  testImages,
+  toJpeg,
+  toPng,
+  toRows,
+} from '../../harness/dataset.ts';
 import { expectSameProbabilities } from './expect.ts';
 
 interface Classification {
@@ -19,18 +26,6 @@ interface V2Response {
   outputs: { name: string; shape: number[]; datatype: string; data: number[] }[];
 }
 
-const LABELS = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
 const { images } = testImages(4);
 const image = images[0]!;
 
@@ -110,7 +105,7 @@ describe('POST /v1/classify', () => {
     const result = await classify(image, 'application/octet-stream');
     expect(result.predictions).toHaveLength(3);
     for (const p of result.predictions) {
-      expect(p.label).toBe(LABELS[p.index]);
+      expect(p.label).toBe(CLASS_NAMES[p.index]);
       expect(p.score).toBeGreaterThanOrEqual(0);
       expect(p.score).toBeLessThanOrEqual(1);
     }
@@ -122,7 +117,9 @@ describe('POST /v1/classify', () => {
 
   it('honours top and an explicit model name', async () => {
     const all = await classify(image, 'application/octet-stream', '?top=10&model=fashion-mnist');
-    expect(all.predictions.map((p) => p.index).sort((a, b) => a - b)).toEqual([...LABELS.keys()]);
+    expect(all.predictions.map((p) => p.index).sort((a, b) => a - b)).toEqual([
+      ...CLASS_NAMES.keys(),
+    ]);
     expect(all.predictions.reduce((sum, p) => sum + p.score, 0)).toBeCloseTo(1, 4);
     const one = await classify(image, 'application/octet-stream', '?top=1');
     expect(one.predictions).toEqual([all.predictions[0]]);

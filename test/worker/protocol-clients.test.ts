@@ -6,22 +6,10 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
-import { testImages, toPng } from '../../harness/dataset.ts';
+import { CLASS_NAMES, testImages, toPng } from '../../harness/dataset.ts';
 
 const { images, labels } = testImages(2);
 const image = images[0]!;
-const LABELS = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
 
 let worker: WorkerUnderTest;
 beforeAll(async () => {
@@ -104,7 +92,7 @@ describe('Triton HTTP client', () => {
       expect(strings).toHaveLength(6);
       for (const [i, text] of strings.entries()) {
         const [score, index, label] = text.split(':');
-        expect(LABELS[Number(index)]).toBe(label);
+        expect(CLASS_NAMES[Number(index)]).toBe(label);
         expect(Number(score)).toBeGreaterThanOrEqual(0);
         if (i % 3 === 0) expect(Number(index)).toBe(labels[i / 3]); // the trained model gets these two right
       }
@@ -339,8 +327,8 @@ describe('TF Serving REST client', () => {
       ).json();
       expect(classify.result).toHaveLength(2);
       expect(classify.result[0]).toHaveLength(2);
-      expect(classify.result[0][0]).toEqual([LABELS[labels[0]!], expect.any(Number)]);
-      expect(classify.result[1][0][0]).toBe(LABELS[labels[1]!]);
+      expect(classify.result[0][0]).toEqual([CLASS_NAMES[labels[0]!], expect.any(Number)]);
+      expect(classify.result[1][0][0]).toBe(CLASS_NAMES[labels[1]!]);
     }
     const all = await (
       await post('/v1/models/fashion-mnist:classify', { instances: [Array.from(image)] })
