@@ -16,8 +16,8 @@ import { withCpuMeter } from './process-cpu.ts';
 import { median, round } from './stats.ts';
 
 const READS = ['whole', 'to-eof', 'readBody'] as const;
-/** Body sizes: one raw 28x28 image, and a 64 KiB upload (the largest that used to be read whole). */
-const SIZES = [784, 64 * 1024];
+/** Body sizes: one raw 28x28 image, a 64 KiB upload (the largest that used to be read whole), a 12 MP JPEG. */
+const SIZES = [784, 64 * 1024, 1_500_000];
 
 const rounds = Number(process.argv[2] ?? 8);
 const seconds = Number(process.argv[3] ?? 3);

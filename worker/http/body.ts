@@ -4,7 +4,7 @@
  * upload is refused after at most `maxBodyBytes` have been buffered, whether or not the client
  * declared its length.
  */
-import { readChunks, tooLarge, type BodyLimits } from './body-stream.ts';
+import { discardAll, readAll, tooLarge, type BodyLimits } from './body-stream.ts';
 import { unsupportedMediaType } from './problem.ts';
 import { releaseBody, reserve } from './upload-budget.ts';
 
@@ -38,40 +38,24 @@ function declaredLength(request: Request): number | undefined {
  * 408 when the upload stalls, 400 when it ends short, 429 when the isolate's budget is spent. The
  * bytes stay counted against the budget until releaseBody(request).
  *
- * Every body is read chunk by chunk, small ones included: only bytes that have arrived are counted,
- * a stall is told from a trickle, and a body cut short says how far it got. The price, measured in
- * workerd (bench/body-read.ts, median over alternating rounds of each round's difference in workerd
- * CPU per request): +79 to +89 us against one `arrayBuffer()` for a 784-byte body (~450 us in all;
- * three runs), +290 to +340 us at 64 KiB; a bare reader loop without any of the guards costs the
- * same (+74 to +94 us), so it is the price of workerd's JS stream reader. Reading small bodies whole
- * would save it but either count them at their declared size before they arrive (260 header-only
- * connections held the whole budget that way) or leave a second, uncounted pool of pending reads
- * to bound, and could neither see a trickle nor say how much of a cut-short body came.
+ * Every body is read off its stream as it arrives, small ones included: only bytes that have arrived
+ * are counted, a stall is told from a trickle, and a body cut short says how far it got. The price,
+ * measured in workerd (bench/body-read.ts, median over 6 alternating rounds of each round's
+ * difference in workerd CPU per request, against one `arrayBuffer()`): +34 us for a 784-byte body
+ * (~425 us in all), +88 us at 64 KiB, +231 us at 1.5 MB, where a default reader's loop (4 KiB
+ * chunks) costs +54 us, +172 us and +4,980 us (see body-stream.ts readInto).
  */
 export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
   const declared = declaredLength(request);
   if (declared !== undefined && declared > limits.maxBodyBytes) tooLarge(limits.maxBodyBytes);
   if (request.body === null || declared === 0) return new Uint8Array(0);
 
-  const chunks: Uint8Array[] = [];
-  let total: number;
   try {
-    total = await readChunks(request.body, declared, limits, (chunk) => {
-      reserve(request, chunk.byteLength);
-      chunks.push(chunk);
-    });
+    return await readAll(request.body, declared, limits, (bytes) => reserve(request, bytes));
   } catch (error) {
     releaseBody(request);
     throw error;
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 /**
@@ -89,7 +73,7 @@ export async function discardUnreadBody(request: Request, limits: BodyLimits): P
   const declared = declaredLength(request);
   if (declared !== undefined && declared > limits.maxBodyBytes) return;
   try {
-    await readChunks(body, declared, limits, () => {});
+    await discardAll(body, declared, limits);
   } catch {
     // Too large, stalled, cut short or already read in part: either way the connection closes.
   }
