@@ -69,13 +69,17 @@ function decodeHere(bytes: Uint8Array, header: ImageHeader, budget: PixelBudget)
   return fashionize(orient(decoders.decodeImage(bytes, header), header.orientation));
 }
 
-/** Has Cloudflare Images decode and scale the image to a small PNG, which is then decoded here. */
+/**
+ * Has Cloudflare Images decode and scale the image to a small PNG, which is then decoded here;
+ * `header`, when this Worker could read it, gives the binding the size.
+ */
 async function decodeThroughBinding(
   images: ImagesBinding,
   bytes: Uint8Array,
   budget: PixelBudget,
+  header?: ImageHeader,
 ): Promise<Float32Array> {
-  const png = await throughImagesBinding(images, bytes, DECODE_LONG_SIDE);
+  const png = await throughImagesBinding(images, bytes, DECODE_LONG_SIDE, header);
   return decodeHere(png, sniffImage(png), budget);
 }
 
@@ -119,7 +123,7 @@ export async function imageToPixels(
     header.orientation === 1 &&
     header.width * header.height > options.imagesBindingMinPixels
   ) {
-    return decodeThroughBinding(images, bytes, budget);
+    return decodeThroughBinding(images, bytes, budget, header);
   }
   return decodeHere(bytes, header, budget);
 }
