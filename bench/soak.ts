@@ -7,8 +7,8 @@
  * - answers by status; 5xx; dropped connections (failed fetches and timeouts); answers that break the
  *   rules of harness/hostile.ts (a valid request not answered 200 of the right shape, a 4xx that
  *   is not a problem document);
- * - tfjs tensors, the wasm heap and initialisations before and after (runtimeInfo() of the serving
- *   isolate, through the test-only probe route of harness/worker/fixtures/app-probe.ts), and that no
+ * - tfjs tensors, the wasm heap and initialisations before and after (GET /v1/runtime of the
+ *   serving isolate), and that no
  *   request body bytes are left counted as buffered;
  * - memory, over the V8 inspector (whose commands wait while a request runs, so samples fall
  *   between requests, with the others of the 32 in flight holding what they hold): the isolate's
@@ -38,7 +38,8 @@ import {
   type HostileRequest,
   type ImagePool,
 } from '../harness/hostile.ts';
-import { APP_PROBE, runtimeOf, type ProbeInfo } from '../harness/worker/probe.ts';
+import { runtimeOf } from '../harness/worker/probe.ts';
+import type { RuntimeStatus } from '../worker/routes/runtime.ts';
 import { currentLoad, machineInfo, type MachineInfo } from './machine.ts';
 import { quantile, round } from './stats.ts';
 
@@ -117,7 +118,7 @@ interface SoakResults {
 }
 
 type RuntimeFigures = Pick<
-  ProbeInfo,
+  RuntimeStatus,
   'tensors' | 'wasmHeapBytes' | 'initialisations' | 'bufferedBodyBytes'
 >;
 
@@ -395,7 +396,7 @@ async function main(): Promise<void> {
   const pool = await imagePool(testImages(16).images);
   const heavy = heavyRequests(pool);
   const mix = requestMix(pool, heavy);
-  const worker = await startWorker({ entry: APP_PROBE, inspector: true });
+  const worker = await startWorker({ inspector: true });
   try {
     const pid = workerdPid();
     const workerdRssIdle = processMemory(pid, 'VmRSS');

@@ -15,6 +15,7 @@ import { classify } from './routes/classify.ts';
 import { client } from './routes/client.ts';
 import { demo } from './routes/demo.ts';
 import { kserve } from './routes/kserve.ts';
+import { runtime } from './routes/runtime.ts';
 import { tfServing } from './routes/tfserving.ts';
 
 const app = new Hono<AppEnv>();
@@ -24,6 +25,7 @@ app.route('/', classify);
 app.route('/', client);
 app.route('/', tfServing);
 app.route('/', kserve);
+app.route('/', runtime);
 app.get('/openapi.json', (c) => c.json(openApiDocument));
 
 const noRoute = noRouteProblem(app);

@@ -29,6 +29,7 @@ import {
   string,
   timed,
 } from './protocol/openapi-parts.ts';
+import { runtimePath, runtimeStatusSchema } from './openapi-runtime.ts';
 import { tfPaths, tfSchemas } from './protocol/openapi-tf.ts';
 import { v2Paths, v2Schemas } from './protocol/openapi-v2.ts';
 
@@ -45,6 +46,7 @@ const imageDescription = (type: string): string =>
 const batchNote = `At most ${MAX_BATCH} images per request, all run as one batch; a larger batch is refused with 413 (split it), an empty one with 400.`;
 
 const schemas = {
+  RuntimeStatus: runtimeStatusSchema,
   Problem: {
     type: 'object',
     description: 'RFC 9457 problem details.',
@@ -212,6 +214,7 @@ export const openApiDocument = {
         },
       },
     },
+    '/v1/runtime': runtimePath,
     '/openapi.json': {
       get: {
         operationId: 'openApiDocument',

@@ -313,6 +313,25 @@ describe('consistency across the three APIs', () => {
   });
 });
 
+describe('GET /v1/runtime', () => {
+  it('reports the answering isolate: the SIMD backend, the models loaded, predictions counted, no upload bytes held', async () => {
+    const before = await worker.fetch('/v1/runtime');
+    expect(before.headers.get('Cache-Control')).toBe('no-store');
+    const { predictions } = (await before.json()) as { predictions: number };
+    const image = images[0]!;
+    await classify(image, 'application/octet-stream');
+    expect(await ok(await worker.fetch('/v1/runtime'))).toMatchObject({
+      backend: 'wasm',
+      simd: true,
+      initialised: true,
+      initialisations: 1,
+      models: expect.arrayContaining(['fashion-mnist']),
+      predictions: predictions + 1,
+      bufferedBodyBytes: 0,
+    });
+  });
+});
+
 describe('GET /openapi.json', () => {
   it('is an OpenAPI 3.1 document listing every endpoint', async () => {
     const document = await ok<any>(await worker.fetch('/openapi.json'));
@@ -345,6 +364,7 @@ describe('GET /openapi.json', () => {
         'GET /v2/models/{name}/versions/{version}/ready',
         'POST /v2/models/{name}/versions/{version}/infer',
         'GET /client.js',
+        'GET /v1/runtime',
         'GET /openapi.json',
       ].sort(),
     );

@@ -10,7 +10,7 @@ import { decodeAsset } from '../../classifier/asset-format.ts';
 import { PROJECT_ROOT } from '../../project-root.ts';
 import { testImages, type Bytes } from '../../harness/dataset.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
-import { APP_PROBE, runtimeOf } from '../../harness/worker/probe.ts';
+import { runtimeOf } from '../../harness/worker/probe.ts';
 
 const FAILING_STARTUP = 'test/worker/fixtures/failing-startup.ts';
 const { images } = testImages(2);
@@ -30,7 +30,7 @@ describe('a fresh isolate', () => {
       new Uint8Array(await readFile(join(PROJECT_ROOT, 'models/fashion-mnist-mlp.bin'))),
     );
     weightTensors = asset.tensors.size;
-    worker = await startWorker({ entry: APP_PROBE });
+    worker = await startWorker();
   });
   afterAll(() => worker?.dispose());
 

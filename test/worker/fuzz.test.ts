@@ -18,7 +18,7 @@ import {
   requestInit,
   type HostileRequest,
 } from '../../harness/hostile.ts';
-import { APP_PROBE, runtimeOf } from '../../harness/worker/probe.ts';
+import { runtimeOf } from '../../harness/worker/probe.ts';
 
 /** Requests in flight at once: enough to interleave body reads with decoding and inference. */
 const CONCURRENCY = 8;
@@ -35,7 +35,7 @@ const valid = fc.sample(
 
 let worker: WorkerUnderTest;
 beforeAll(async () => {
-  worker = await startWorker({ entry: APP_PROBE });
+  worker = await startWorker();
 });
 afterAll(() => worker?.dispose());
 

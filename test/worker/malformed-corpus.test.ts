@@ -17,7 +17,7 @@ import {
   withPngSize,
   zlibBombPng,
 } from '../../harness/hostile.ts';
-import { APP_PROBE, runtimeOf } from '../../harness/worker/probe.ts';
+import { runtimeOf } from '../../harness/worker/probe.ts';
 
 const MIB = 1024 * 1024;
 const CLASSIFY = '/v1/classify';
@@ -35,7 +35,7 @@ let worker: WorkerUnderTest;
 beforeAll(async () => {
   // The real Worker plus the test-only probe route, to watch the bytes it buffers. Uploads here
   // pause on purpose for as long as a test needs: no stall timeout may end them first.
-  worker = await startWorker({ entry: APP_PROBE, bindings: { BODY_STALL_MS: '60000' } });
+  worker = await startWorker({ bindings: { BODY_STALL_MS: '60000' } });
 });
 afterAll(() => worker?.dispose());
 

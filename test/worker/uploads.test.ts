@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testImages } from '../../harness/dataset.ts';
 import { expectProblem } from './expect.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
-import { APP_PROBE, runtimeOf } from '../../harness/worker/probe.ts';
+import { runtimeOf } from '../../harness/worker/probe.ts';
 import { openRequest, type RawRequest, type RawResponse } from './raw-http.ts';
 
 const MIB = 1024 * 1024;
@@ -21,8 +21,8 @@ let worker: WorkerUnderTest;
 let patient: WorkerUnderTest;
 beforeAll(async () => {
   [worker, patient] = await Promise.all([
-    startWorker({ entry: APP_PROBE, bindings: { BODY_STALL_MS: String(STALL_MS) } }),
-    startWorker({ entry: APP_PROBE, bindings: { BODY_STALL_MS: '60000' } }),
+    startWorker({ bindings: { BODY_STALL_MS: String(STALL_MS) } }),
+    startWorker({ bindings: { BODY_STALL_MS: '60000' } }),
   ]);
 });
 afterAll(() => Promise.all([worker?.dispose(), patient?.dispose()]));
