@@ -47,7 +47,7 @@ export type PhaseFigure = Record<string, number>;
 export async function benchPhases(samples: number, deadline: number): Promise<PhaseFigure> {
   const runs: Record<string, number>[] = [];
   for (let i = 0; i < samples && (i === 0 || Date.now() < deadline); i++) {
-    const worker = await startWorker({ entry: 'bench/compute-worker.ts' });
+    const worker = await startWorker({ entry: 'bench/compute-worker.ts', fullTfjsCore: true });
     try {
       const response = await worker.fetch('/phases');
       if (!response.ok)

@@ -24,6 +24,12 @@ export interface ImageFigure {
   cpuMs: number;
   cpuMsRange: [number, number];
   noopCpuMs: number;
+  /**
+   * With the Images binding only: the bench's Node process CPU per request while the pass-through
+   * no-op is measured. Miniflare runs the binding (sharp) there: the work Cloudflare Images does
+   * outside the Worker's CPU time in production (plus the bench's HTTP client, well under 1 ms).
+   */
+  bindingCpuMs?: number;
   requestsPerRound: number;
   rounds: number;
   /** Largest photos only: isolate and fresh-process memory growth over one request, in MB (see image-memory.ts). */
@@ -70,11 +76,25 @@ async function post(worker: WorkerUnderTest, payload: Payload): Promise<Response
   });
 }
 
-/** CPU ms per request over `count` sequential requests. */
-async function cpuPerRequest(meter: Meter, payload: Payload, count: number): Promise<number> {
+/** This Node process's CPU seconds (every thread, sharp's included). */
+const nodeCpuSeconds = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/** workerd and Node CPU ms per request over `count` sequential requests. */
+async function cpuPerRequest(
+  meter: Meter,
+  payload: Payload,
+  count: number,
+): Promise<{ workerd: number; node: number }> {
   const before = meter.cpuSeconds() ?? NaN;
+  const nodeBefore = nodeCpuSeconds();
   for (let i = 0; i < count; i++) await (await post(meter.worker, payload)).arrayBuffer();
-  return (((meter.cpuSeconds() ?? NaN) - before) * 1000) / count;
+  return {
+    workerd: (((meter.cpuSeconds() ?? NaN) - before) * 1000) / count,
+    node: ((nodeCpuSeconds() - nodeBefore) * 1000) / count,
+  };
 }
 
 /** CPU ms per request over as many requests as make >= 0.15 s of CPU (at most 300). */
@@ -97,17 +117,24 @@ async function answerOf(response: Response): Promise<string> {
   return top ? `${top.label} ${top.score.toFixed(2)}` : (body.detail ?? '');
 }
 
-/** Measures every payload; `deadline` (ms since the epoch) cuts rounds short after the first. */
+/**
+ * Measures every payload; `deadline` (ms since the epoch) cuts rounds short after the first.
+ * `imagesBinding` binds Cloudflare Images (Miniflare's sharp stand-in) to the classifier, measures it
+ * against bench/binding-noop-worker.ts (which passes each body through the binding the same way),
+ * reports the binding's own CPU too, and skips the memory figures.
+ */
 export async function benchImages(
   payloads: Payload[],
-  options: { rounds: number; deadline: number },
+  options: { rounds: number; deadline: number; imagesBinding?: boolean },
 ): Promise<ImageFigure[]> {
-  const classifier: Meter = await withCpuMeter(() => startWorker()).then(
+  const binding = options.imagesBinding ?? false;
+  const classifier: Meter = await withCpuMeter(() => startWorker({ images: binding })).then(
     ({ value, pids, cpuSeconds }) => ({ worker: value, pids, cpuSeconds }),
   );
-  const noop: Meter = await withCpuMeter(() => startWorker({ entry: 'bench/noop-worker.ts' })).then(
-    ({ value, pids, cpuSeconds }) => ({ worker: value, pids, cpuSeconds }),
-  );
+  const noopEntry = binding ? 'bench/binding-noop-worker.ts' : 'bench/noop-worker.ts';
+  const noop: Meter = await withCpuMeter(() =>
+    startWorker({ entry: noopEntry, images: binding }),
+  ).then(({ value, pids, cpuSeconds }) => ({ worker: value, pids, cpuSeconds }));
   const figures: ImageFigure[] = [];
   try {
     for (const payload of payloads) {
@@ -121,9 +148,14 @@ export async function benchImages(
       for (let i = 0, until = Date.now() + 1000; i < 30 && Date.now() < until; i++)
         await (await post(classifier.worker, payload)).arrayBuffer();
       const probe = await probeCpuPerRequest(classifier, payload);
-      const count = Math.max(5, Math.min(600, Math.ceil(800 / Math.max(probe, 0.5))));
+      // Through the binding, the figure is a difference of two large CPU figures (the binding's
+      // plumbing runs in workerd too): >= 2 s of CPU per round, at least 20 requests.
+      const count = binding
+        ? Math.max(20, Math.min(120, Math.ceil(2000 / Math.max(probe, 0.5))))
+        : Math.max(5, Math.min(600, Math.ceil(800 / Math.max(probe, 0.5))));
       const above: number[] = [];
       const noopMs: number[] = [];
+      const noopNodeMs: number[] = [];
       for (let r = 0; r < options.rounds && (r < 1 || Date.now() < options.deadline); r++) {
         const order = r % 2 === 0 ? [classifier, noop] : [noop, classifier];
         const [a, b] = [
@@ -131,8 +163,9 @@ export async function benchImages(
           await cpuPerRequest(order[1]!, payload, count),
         ];
         const [mine, theirs] = order[0] === classifier ? [a, b] : [b, a];
-        above.push(mine - theirs);
-        noopMs.push(theirs);
+        above.push(mine.workerd - theirs.workerd);
+        noopMs.push(theirs.workerd);
+        noopNodeMs.push(theirs.node);
       }
       figures.push({
         payload: payload.name,
@@ -142,6 +175,7 @@ export async function benchImages(
         cpuMs: round(median(above)),
         cpuMsRange: [round(Math.min(...above)), round(Math.max(...above))],
         noopCpuMs: round(median(noopMs)),
+        ...(binding ? { bindingCpuMs: round(median(noopNodeMs)) } : {}),
         requestsPerRound: count,
         rounds: above.length,
       });
@@ -152,7 +186,7 @@ export async function benchImages(
   } finally {
     await Promise.all([classifier.worker.dispose(), noop.worker.dispose()]);
   }
-  for (const memory of measureMemory(payloads)) {
+  for (const memory of binding ? [] : measureMemory(payloads)) {
     const figure = figures.find((f) => f.payload === memory.payload);
     if (!figure) continue;
     figure.isolateMemoryMB = round(memory.isolateGrowth / 2 ** 20);

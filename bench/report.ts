@@ -4,7 +4,7 @@
  */
 import type { Results } from './results.ts';
 import { defaultBuildGzipKiB } from './bundle.ts';
-import { imagesSection } from './report-images.ts';
+import { imagesBindingSection, imagesSection } from './report-images.ts';
 
 /** Compute variants that are other bundled models (bench/variants.ts names them so). */
 const OTHER_MODEL = /^model /;
@@ -300,7 +300,7 @@ export function renderMarkdown(r: Results, notes: string): string {
     'npm ci                       # autocannon is a pinned dev dependency: no apt step',
     'npm run build:model          # once: the Worker bundles models/fashion-mnist-mlp.bin',
     'npm run bench                # ~10 min on 2 cores: prints a table, writes bench-results/results.json and this file',
-    'npm run bench -- --only compute,bundle --budget 120   # some parts: bundle, compute, cold-start, http, images, training',
+    'npm run bench -- --only compute,bundle --budget 120   # some parts: bundle, compute, cold-start, http, images, images-binding, training',
     '```',
     '',
     ...targetsSection(r),
@@ -308,6 +308,7 @@ export function renderMarkdown(r: Results, notes: string): string {
     ...computeSection(r),
     ...httpSection(r),
     ...imagesSection(r.images),
+    ...imagesBindingSection(r.imagesBinding),
     ...coldSection(r),
     ...bundleSection(r),
     ...trainingSection(r),

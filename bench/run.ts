@@ -3,7 +3,7 @@
  * 600 s), prints a summary, and writes bench-results/results.json and BENCHMARKS.md (the measured
  * sections, then bench/analysis.md verbatim).
  *
- *   npm run bench -- [--budget SECONDS] [--only bundle,compute,cold-start,http,training]
+ *   npm run bench -- [--budget SECONDS] [--only bundle,compute,cold-start,http,images,images-binding,training]
  *   npm run bench -- --report    (re-renders BENCHMARKS.md from the last results.json, e.g. after
  *                                 editing bench/analysis.md; measures nothing)
  *
@@ -20,7 +20,7 @@ import { benchCompute } from './compute.ts';
 import { benchHttp } from './http.ts';
 import { benchImages } from './images.ts';
 import { craftedPayloads } from './crafted-payloads.ts';
-import { photoPayloads } from './photo-payloads.ts';
+import { bindingPayloads, photoPayloads } from './photo-payloads.ts';
 import { currentLoad, machineInfo } from './machine.ts';
 import { renderMarkdown, printSummary } from './report.ts';
 import { checkTargets, type Results } from './results.ts';
@@ -75,6 +75,17 @@ const PARTS: Part[] = [
       images: await benchImages([...(await photoPayloads()), ...(await craftedPayloads())], {
         rounds: 3,
         deadline: deadline - 60_000,
+      }),
+    }),
+  },
+  {
+    name: 'images-binding',
+    seconds: 240,
+    run: async (deadline) => ({
+      imagesBinding: await benchImages(await bindingPayloads(), {
+        rounds: 3,
+        deadline: deadline - 30_000,
+        imagesBinding: true,
       }),
     }),
   },
