@@ -38,7 +38,7 @@ import {
   type HostileRequest,
   type ImagePool,
 } from '../harness/hostile.ts';
-import { runtimeOf } from '../harness/worker/probe.ts';
+import { runtimeOf } from '../harness/worker/runtime-status.ts';
 import type { RuntimeStatus } from '../worker/routes/runtime.ts';
 import { currentLoad, machineInfo, type MachineInfo } from './machine.ts';
 import { quantile, round } from './stats.ts';

@@ -10,7 +10,7 @@ import { decodeAsset } from '../../classifier/asset-format.ts';
 import { PROJECT_ROOT } from '../../project-root.ts';
 import { testImages, type Bytes } from '../../harness/dataset.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
-import { runtimeOf } from '../../harness/worker/probe.ts';
+import { runtimeOf } from '../../harness/worker/runtime-status.ts';
 
 const FAILING_STARTUP = 'test/worker/fixtures/failing-startup.ts';
 const { images } = testImages(2);

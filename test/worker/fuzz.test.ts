@@ -18,7 +18,7 @@ import {
   requestInit,
   type HostileRequest,
 } from '../../harness/hostile.ts';
-import { runtimeOf } from '../../harness/worker/probe.ts';
+import { runtimeOf } from '../../harness/worker/runtime-status.ts';
 
 /** Requests in flight at once: enough to interleave body reads with decoding and inference. */
 const CONCURRENCY = 8;

@@ -17,7 +17,7 @@ import {
   withPngSize,
   zlibBombPng,
 } from '../../harness/hostile.ts';
-import { runtimeOf } from '../../harness/worker/probe.ts';
+import { runtimeOf } from '../../harness/worker/runtime-status.ts';
 
 const MIB = 1024 * 1024;
 const CLASSIFY = '/v1/classify';
@@ -33,7 +33,7 @@ const utf8 = (text: string): Bytes => new TextEncoder().encode(text) as Bytes;
 
 let worker: WorkerUnderTest;
 beforeAll(async () => {
-  // The real Worker plus the test-only probe route, to watch the bytes it buffers. Uploads here
+  // GET /v1/runtime shows the bytes it buffers. Uploads here
   // pause on purpose for as long as a test needs: no stall timeout may end them first.
   worker = await startWorker({ bindings: { BODY_STALL_MS: '60000' } });
 });

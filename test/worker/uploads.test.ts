@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testImages } from '../../harness/dataset.ts';
 import { expectProblem } from './expect.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
-import { runtimeOf } from '../../harness/worker/probe.ts';
+import { runtimeOf } from '../../harness/worker/runtime-status.ts';
 import { openRequest, type RawRequest, type RawResponse } from './raw-http.ts';
 
 const MIB = 1024 * 1024;
