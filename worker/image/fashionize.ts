@@ -12,7 +12,7 @@
 import { IMAGE_SIZE } from '../../classifier/architecture.ts';
 import type { GrayImage } from './gray.ts';
 import { fitBackground } from './preprocess/background.ts';
-import { binToWorkingSize } from './preprocess/bin.ts';
+import { binToWorkingSize, type Source } from './preprocess/bin.ts';
 import { resizeArea } from './preprocess/resize.ts';
 import { findGarment } from './preprocess/segment.ts';
 
@@ -24,9 +24,10 @@ const LIGHT_BACKGROUND = 128;
  * light on a background of exactly 0, its strongest contrast 255 (every Fashion-MNIST image peaks at
  * 254 or 255): black on white is plain negation, and a dyed or white garment is stretched as much. A 28x28 image with a dark background that is not uniform is already in that form and
  * is returned unchanged.
+ * `source` describes the stored photo when its decoder reduced it (see binToWorkingSize).
  * @throws Problem 422 when the image shows no garment (blank, uniform or noise only).
  */
-export function fashionize(image: GrayImage): Float32Array {
+export function fashionize(image: GrayImage, source?: Source): Float32Array {
   const { width, height, data } = image;
   if (
     width === IMAGE_SIZE &&
@@ -36,7 +37,7 @@ export function fashionize(image: GrayImage): Float32Array {
   )
     return Float32Array.from(data);
 
-  const { image: working } = binToWorkingSize(image);
+  const working = binToWorkingSize(image, source);
   const { box, contrast, peak } = findGarment(working, fitBackground(working));
   const scale = IMAGE_SIZE / Math.max(box.width, box.height);
   const targetWidth = Math.max(1, Math.round(box.width * scale));

@@ -17,6 +17,7 @@ import {
   type ImagesBinding,
 } from './images-binding.ts';
 import { orient } from './orientation.ts';
+import { decoderDivisor } from './scale.ts';
 import { describeBytes, sniffImage, type ImageHeader } from './sniff.ts';
 
 /** Media types of the images accepted: decoded here, or (AVIF, HEIC, GIF, TIFF) through the Images binding. */
@@ -66,7 +67,12 @@ function checkDeclared(declaredType: string | undefined, actual: string, bytes: 
 function decodeHere(bytes: Uint8Array, header: ImageHeader, budget: PixelBudget): Float32Array {
   budget.admit(header);
   if (!decoders) throw new Error('imageToPixels ran before loadImageDecoders() settled');
-  return fashionize(orient(decoders.decodeImage(bytes, header), header.orientation));
+  const image = orient(decoders.decodeImage(bytes, header), header.orientation);
+  const divisor = decoderDivisor(header.type, header.width, header.height);
+  // Orientations 5-8 transpose the picture.
+  const [width, height] =
+    header.orientation >= 5 ? [header.height, header.width] : [header.width, header.height];
+  return fashionize(image, { width, height, divisor });
 }
 
 /**

@@ -22,15 +22,19 @@ export function jpegDenominator(width: number, height: number, longSide: number)
   return [8, 4, 2].find((d) => Math.ceil(Math.max(width, height) / d) >= longSide) ?? 1;
 }
 
+/** How many stored pixels the decoder of `type` averages into one along each side of a `width` x `height` image. */
+export function decoderDivisor(type: string, width: number, height: number): number {
+  return type === 'image/jpeg'
+    ? jpegDenominator(width, height, DECODE_LONG_SIDE)
+    : areaFactor(width, height, DECODE_LONG_SIDE);
+}
+
 /** Width and height of what the decoder of `type` produces from a `width` x `height` image. */
 export function decodedSize(
   type: string,
   width: number,
   height: number,
 ): { width: number; height: number } {
-  const divisor =
-    type === 'image/jpeg'
-      ? jpegDenominator(width, height, DECODE_LONG_SIDE)
-      : areaFactor(width, height, DECODE_LONG_SIDE);
+  const divisor = decoderDivisor(type, width, height);
   return { width: Math.ceil(width / divisor), height: Math.ceil(height / divisor) };
 }
