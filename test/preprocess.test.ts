@@ -1,12 +1,17 @@
 /**
  * The preprocessing's two promises beyond accuracy (test/photo-accuracy.test.ts): photos without a
  * garment are refused with 422 naming what was measured, and Fashion-MNIST's own images pass
- * through untouched. Photos are rendered by harness/photos/render.ts and encoded by sharp.
+ * through untouched; and a photo is measured at its source's size whatever its decoder's scale.
+ * Photos are rendered by harness/photos/render.ts and encoded by sharp.
  */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { Problem } from '../worker/http/problem.ts';
 import { fashionize } from '../worker/image/fashionize.ts';
+import { DECODE_LONG_SIDE } from '../worker/image/gray.ts';
+import { decodeJpeg } from '../worker/image/jpeg/decode.ts';
+import { readJpegHeader } from '../worker/image/jpeg/header.ts';
+import { binToWorkingSize } from '../worker/image/preprocess/bin.ts';
 import { pixelsOf } from './image/pipeline.ts';
 import { CONDITIONS } from '../harness/photos/conditions.ts';
 import { renderPhoto, type Condition } from '../harness/photos/render.ts';
@@ -159,5 +164,21 @@ describe("Fashion-MNIST's own test images", () => {
       const out = fashionize({ width: 28, height: 28, data });
       if (!out.every((v, k) => v === data[k])) throw new Error(`image ${i} changed`);
     }
+  });
+});
+
+describe('the working image is the source size, whatever scale the decoder reached', () => {
+  it('a 448x336 JPEG decoded at 1/2 is measured at the 149x112 of its full-size decode binned 3x3', async () => {
+    const photo = await renderPhoto(dataset.images[0]!, condition('off-white'), 1);
+    const header = readJpegHeader(photo);
+    const source = { width: header.width, height: header.height, divisor: 2 };
+    const half = binToWorkingSize(decodeJpeg(photo, header, DECODE_LONG_SIDE), source);
+    const full = binToWorkingSize(decodeJpeg(photo, header, header.width));
+    expect([half.width, half.height]).toEqual([149, 112]);
+    expect([full.width, full.height]).toEqual([149, 112]);
+    // Averaging the same areas of the stored pixels: only rounding and the reduced IDCT differ.
+    let error = 0;
+    for (let i = 0; i < full.data.length; i++) error += Math.abs(half.data[i]! - full.data[i]!);
+    expect(error / full.data.length).toBeLessThan(1);
   });
 });
