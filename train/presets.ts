@@ -40,8 +40,8 @@ export const PRESETS: Record<ArchName, Preset> = {
     // flips a smaller model trained to 0.7 pp less in the same 14 epochs. Label smoothing 0.1.
     // 26 epochs on all 60,000 training images but one (the cosine schedule keeps the final weights,
     // so a validation split only costs training data; the options need at least one image) at a
-    // peak rate of 0.003: 93.46% float and int8 with seed 42 (93.xx% / 93.xx% with seed 43, 93.xx% /
-    // 93.xx% with seed 44), 785 s of CPU time. Measured with seed 42, pinned kernels: the 14-epoch
+    // peak rate of 0.003: 93.46% float and int8 with seed 42 (93.14% / 93.12% with seed 43, 93.48% /
+    // 93.46% with seed 44), 785 s of CPU time. Measured with seed 42, pinned kernels: the 14-epoch
     // preset at 0.002 gave 92.42% / 92.53%; 28 epochs with 5,000 held out 93.10% / 93.05% (818 s of
     // CPU, too close to check:cnn's 900 s); 26 epochs on all images 93.15% / 93.16% at 0.002 and
     // 92.93% / 92.76% with 2-px shifts.
