@@ -82,7 +82,7 @@ describe('the build CLI (real data, real training)', () => {
 
   it("prints help with the defaults the parser uses, and the presets' own", async () => {
     const { stdout } = await cli('--help');
-    expect(stdout).toMatch(/--epochs N +training epochs \(default 20; cnn: 14\)/);
+    expect(stdout).toMatch(/--epochs N +training epochs \(default 20; cnn: 26\)/);
     expect(stdout).toMatch(/--batch-size N +mini-batch size \(default 64; cnn: 128\)/);
     expect(stdout).toMatch(
       /--out PATH +asset path \(default models\/fashion-mnist-mlp.bin; cnn: models\/fashion-mnist-cnn.bin\)/,

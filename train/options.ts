@@ -149,7 +149,7 @@ export function parseOptions(argv: string[]) {
   };
 }
 
-/** "(default 20; cnn: 14)": the default, and each preset that sets its own. */
+/** "(default 20; cnn: 26)": the default, and each preset that sets its own. */
 function defaults(value: unknown, ofPreset: (preset: Preset) => unknown): string {
   const others = ARCH_NAMES.flatMap((arch) => {
     const own = ofPreset(PRESETS[arch]);
