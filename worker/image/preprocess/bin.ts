@@ -67,6 +67,12 @@ export function binToWorkingSize(
 /** The mean of each `factor` x `factor` block of `image`'s first `width` x `height` blocks. */
 function binBy(image: GrayImage, factor: number, width: number, height: number): FloatImage {
   const sums = new Float32Array(width * height);
+  if (factor === 1) {
+    // A decoder that reached the working size: the blocks are single pixels, only the crop is left.
+    for (let y = 0; y < height; y++)
+      sums.set(image.data.subarray(y * image.width, y * image.width + width), y * width);
+    return { width, height, data: sums };
+  }
   for (let y = 0; y < height * factor; y++) {
     const row = ((y / factor) | 0) * width;
     for (let x = 0, src = y * image.width; x < width * factor; x++, src++) {

@@ -110,7 +110,10 @@ function cellMeans(contrast: Float32Array, width: number, height: number, cell: 
   const sums = new Float32Array(columns * rows);
   for (let y = 0, p = 0; y < height; y++) {
     const row = ((y / cell) | 0) * columns;
-    for (let x = 0; x < width; x++, p++) sums[row + ((x / cell) | 0)]! += contrast[p]!;
+    for (let x = 0, column = 0; x < width; column++) {
+      for (const end = Math.min(width, x + cell); x < end; x++, p++)
+        sums[row + column]! += contrast[p]!;
+    }
   }
   for (let r = 0; r < rows; r++) {
     const cellHeight = Math.min(cell, height - r * cell);
@@ -164,7 +167,9 @@ function garmentCells(
   const heaviest = Math.max(...groups.map((g) => g.score));
   const kept = groups.map((g) => g.score >= PART_FRACTION * heaviest);
   const peak = Math.max(...groups.filter((_, id) => kept[id]).map((g) => g.peak));
-  return { cells: Uint8Array.from(label, (id) => (id >= 0 && kept[id] ? 1 : 0)), peak };
+  const cells = new Uint8Array(label.length);
+  for (let i = 0; i < label.length; i++) cells[i] = label[i]! >= 0 && kept[label[i]!] ? 1 : 0;
+  return { cells, peak };
 }
 
 /**
@@ -202,7 +207,10 @@ function trimToGarment(
     for (let x = 0; x < width; x++, p++) {
       const value = contrast[p]!;
       if (value <= threshold || !near[row + ((x / cell) | 0)]) continue;
-      const mean = neighbourhoodMean(contrast, width, height, x, y);
+      const mean =
+        x > 0 && y > 0 && x < width - 1 && y < height - 1
+          ? interiorMean(contrast, width, p)
+          : neighbourhoodMean(contrast, width, height, x, y);
       if (mean < threshold / 2) continue;
       kept[p] = value;
       if (mean > peak) peak = mean;
@@ -218,6 +226,24 @@ function trimToGarment(
     contrast: kept,
     peak,
   };
+}
+
+/** Mean of the 3x3 neighbourhood of pixel `p`, away from the frame: neighbourhoodMean's sum, unrolled. */
+function interiorMean(values: Float32Array, width: number, p: number): number {
+  const above = p - width;
+  const below = p + width;
+  return (
+    (values[above - 1]! +
+      values[above]! +
+      values[above + 1]! +
+      values[p - 1]! +
+      values[p]! +
+      values[p + 1]! +
+      values[below - 1]! +
+      values[below]! +
+      values[below + 1]!) /
+    9
+  );
 }
 
 /** Mean of the 3x3 neighbourhood of (x, y), clipped at the frame. */
