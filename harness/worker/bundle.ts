@@ -111,8 +111,8 @@ const TFJS_CORE = '@tensorflow/tfjs-core';
  * wrangler.toml without its alias of TFJS_CORE, for entries that need all of tfjs-core (the compute
  * benchmark also runs tfjs' pure-JS `cpu` backend): wrangler 4.86's deploy ignores --alias, so the
  * config itself must differ. Written beside wrangler.toml because wrangler resolves its relative
- * paths against the config's directory; the root tsconfig replaces worker/tsconfig.json, whose
- * `paths` mapping esbuild would otherwise apply to Worker files.
+ * paths against the config's directory. Its `tsconfig` line is a leftover of when
+ * worker/tsconfig.json mapped tfjs-core to the slim entry: worker/'s now compiles as the root's does.
  */
 async function fullTfjsCoreConfig(): Promise<string> {
   if (!(await readWranglerConfig()).alias?.[TFJS_CORE])
