@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PRESETS } from '../train/presets.ts';
-import { wrangler } from './wrangler.ts';
+import { wrangler } from '../harness/worker/wrangler.ts';
 
 const DEFAULT_ASSET = basename(PRESETS.mlp.out);
 

@@ -12,7 +12,7 @@ import { startWorker } from '../harness/worker/start-worker.ts';
 import { payloads } from './payloads.ts';
 import { withCpuMeter } from './process-cpu.ts';
 import { median, round } from './stats.ts';
-import { wrangler } from './wrangler.ts';
+import { wrangler } from '../harness/worker/wrangler.ts';
 
 /** First-request figures of one Worker (medians over fresh instances). */
 export interface FirstRequestFigure {

@@ -5,7 +5,7 @@
  */
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { craftJpeg } from '../harness/image/jpeg-craft.ts';
+import { craftScanBomb } from '../harness/image/jpeg-craft.ts';
 import { chunk, concat, encode, ihdr, rawImage } from '../harness/image/png-fixtures.ts';
 import type { Payload } from './payloads.ts';
 
@@ -32,20 +32,7 @@ export async function craftedPayloads(): Promise<Payload[]> {
   );
   const photo = rawImage(512, 512, 'rgb', 8, 1);
   return [
-    jpeg(
-      'progressive JPEG of 80,000 one-EOB-run scans',
-      craftJpeg({
-        width: 256,
-        height: 256,
-        sampling: [
-          [2, 2],
-          [1, 1],
-          [1, 1],
-        ],
-        level: () => 128,
-        acScans: 80_000,
-      }),
-    ),
+    jpeg('progressive JPEG of 80,000 one-EOB-run scans', craftScanBomb()),
     jpeg(
       '24 MP JPEG of one flat colour',
       await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#d0d0d0' } })

@@ -7,7 +7,7 @@ import type { ModelAsset } from '../classifier/asset-format.ts';
 import { denseLayers, type DenseLayer } from '../classifier/forward/dense-layers.ts';
 import { expectPixels } from '../classifier/forward/network.ts';
 
-/** The subset of classifier/forward/create-network.ts' Network that the benchmark drives. */
+/** The subset of classifier/forward/network.ts' Network that the benchmark drives. */
 export interface Predictor {
   /** count*784 raw pixels (0..255) -> count*classes probabilities, row-major. */
   predict(pixels: Float32Array, count: number): Float32Array;

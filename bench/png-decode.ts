@@ -1,8 +1,8 @@
 /**
- * PNG decoding cost: the streaming decoder (worker/image/png/, header walk + decode to a 256 long
- * side) against fast-png's full decode, on ordinary images and on crafted hostile ones. Each case
- * runs in a child process of its own, so that its peak memory (maxRSS growth over the input built)
- * is its own. CPU is process user + system time per decode, median of the runs.
+ * PNG decoding cost: the streaming decoder (worker/image/png/, header walk + decode to a long side
+ * of DECODE_LONG_SIDE) against fast-png's full decode, on ordinary images and on crafted hostile
+ * ones. Each case runs in a child process of its own, so that its peak memory (maxRSS growth over
+ * the input built) is its own. CPU is process user + system time per decode, median of the runs.
  * Usage: npx tsx bench/png-decode.ts  (prints a markdown table, writes bench-results/png-decode.json)
  */
 import { execFileSync } from 'node:child_process';
@@ -161,7 +161,7 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
   return (user + system) / 1000;
 };
 
-/** Throughput of the two checksums over 4 MiB (the largest body): MB per CPU second, median of 9. */
+/** Throughput of the two checksums over 4 MiB of data: MB per CPU second, median of 9. */
 function checksumRates(): Record<string, number> {
   const data = Uint8Array.from({ length: 4 << 20 }, (_, i) => (i * 2654435761) >>> 24);
   const rate = (run: () => void) => {

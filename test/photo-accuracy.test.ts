@@ -21,7 +21,7 @@ const ASSET = 'models/fashion-mnist-mlp.bin';
 const PER_CLASS = 32;
 /** How far below the raw 28x28 accuracy a condition may fall, in percentage points. */
 const TOLERANCE_PP = 3;
-/** Per condition: 320 photos rendered, encoded and decoded (jpeg-js decodes full-size 1280x960 ones slowly). */
+/** Per condition: 320 photos rendered, encoded and decoded (rendering the 1280x960 frames takes longest). */
 const CONDITION_TIMEOUT_MS = 300_000;
 
 const dataset = testImages(10_000);

@@ -56,6 +56,33 @@ export interface CraftOptions {
   acScans?: number;
 }
 
+/** Sampling factors (luma, then Cb and Cr) of a gray file and of YCbCr 4:2:0 and 4:2:2. */
+export const GRAY: CraftOptions['sampling'] = [[1, 1]];
+export const YCBCR_420: CraftOptions['sampling'] = [
+  [2, 2],
+  [1, 1],
+  [1, 1],
+];
+export const YCBCR_422: CraftOptions['sampling'] = [
+  [2, 1],
+  [1, 1],
+  [1, 1],
+];
+
+/**
+ * The photo-ingestion issue's scan bomb: a 256x256 4:2:0 progressive file of 80,000 AC scans, each
+ * one end-of-band run (over 500 kB of scans that decode to a flat grey).
+ */
+export function craftScanBomb(): Uint8Array {
+  return craftJpeg({
+    width: 256,
+    height: 256,
+    sampling: YCBCR_420,
+    level: () => 128,
+    acScans: 80_000,
+  });
+}
+
 /** A complete JPEG file made to `options`. */
 export function craftJpeg(options: CraftOptions): Uint8Array {
   const { width, height, sampling, level, restartInterval = 0, acScans } = options;

@@ -10,12 +10,11 @@
  * so the previous build's list is enough to know whether the bundle is stale.
  */
 import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { Json } from 'miniflare';
 import { PROJECT_ROOT } from '../../project-root.ts';
+import { wrangler } from './wrangler.ts';
 
 const CACHE_DIR = join(PROJECT_ROOT, '.cache', 'worker-bundles');
 /**
@@ -31,7 +30,6 @@ const SHARED_INPUTS = [
   'wrangler.toml',
   'package-lock.json',
 ];
-const WRANGLER = join(PROJECT_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 
 /** A built bundle and the wrangler.toml settings needed to run it as wrangler would deploy it. */
 export interface WorkerBundle {
@@ -113,8 +111,8 @@ const TFJS_CORE = '@tensorflow/tfjs-core';
  * wrangler.toml without its alias of TFJS_CORE, for entries that need all of tfjs-core (the compute
  * benchmark also runs tfjs' pure-JS `cpu` backend): wrangler 4.86's deploy ignores --alias, so the
  * config itself must differ. Written beside wrangler.toml because wrangler resolves its relative
- * paths against the config's directory; the root tsconfig replaces worker/tsconfig.json, whose
- * `paths` mapping esbuild would otherwise apply to Worker files.
+ * paths against the config's directory. Its `tsconfig` line is a leftover of when
+ * worker/tsconfig.json mapped tfjs-core to the slim entry: worker/'s now compiles as the root's does.
  */
 async function fullTfjsCoreConfig(): Promise<string> {
   if (!(await readWranglerConfig()).alias?.[TFJS_CORE])
@@ -151,7 +149,6 @@ async function build(target: Target, digest: string): Promise<WorkerBundle> {
   await rm(scratch, { recursive: true, force: true });
   const config = target.fullTfjsCore ? ['--config', await fullTfjsCoreConfig()] : [];
   const args = [
-    WRANGLER,
     'deploy',
     '--dry-run',
     '--outdir',
@@ -161,24 +158,11 @@ async function build(target: Target, digest: string): Promise<WorkerBundle> {
     ...config,
     ...(entry ? [entry] : []),
   ];
-  try {
-    await promisify(execFile)(process.execPath, args, {
-      cwd: PROJECT_ROOT,
-      // No telemetry, and no banner: printing it makes wrangler look for a newer version online.
-      env: {
-        ...process.env,
-        WRANGLER_SEND_METRICS: 'false',
-        WRANGLER_HIDE_BANNER: 'true',
-        NO_COLOR: '1',
-      },
-      maxBuffer: 16 << 20,
-    });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(
-      `wrangler build of ${entry ?? 'wrangler.toml main'} failed:\n${stdout ?? ''}${stderr ?? ''}`,
-    );
-  }
+  // No time limit: a test waits for its bundle however long the build takes.
+  await wrangler(args, {
+    timeoutMs: 0,
+    failure: `wrangler build of ${entry ?? 'wrangler.toml main'}`,
+  });
   // Modules wrangler copies by a rule (the Text-module browser helper among them) are <sha1>-<name>.
   const scripts = (await readdir(scratch)).filter(
     (name) => name.endsWith('.js') && !/^[0-9a-f]{40}-/.test(name),

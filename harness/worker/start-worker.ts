@@ -2,7 +2,7 @@
  * Runs the real Worker bundle in workerd, for Worker tests written in Node:
  *
  *   const worker = await startWorker();          // or { entry: 'test/worker/fixtures/probe-worker.ts' }
- *   const response = await worker.fetch('/health');
+ *   const response = await worker.fetch('/v2/health/ready');
  *   await worker.dispose();
  *
  * The bundle is what `wrangler deploy` uploads (see bundle.ts); Miniflare serves it on a real

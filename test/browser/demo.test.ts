@@ -11,23 +11,17 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeAsset } from '../../classifier/asset-format.ts';
 import { PROJECT_ROOT } from '../../project-root.ts';
-import { testImages, toPng, type Bytes } from '../../harness/dataset.ts';
+import { testImages, toPng } from '../../harness/dataset.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
 import { launchChromium } from '../../harness/browser/chromium.ts';
 import { onlyPost, recordNetwork, type NetworkRecorder } from '../../harness/browser/network.ts';
+import { apiClassify, CLASSIFY, type Classification } from './classify-call.ts';
 import { Pages, PHONE } from './pages.ts';
 
 const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts', 'browser');
 const MODEL_FILE = join(PROJECT_ROOT, 'models', 'fashion-mnist-mlp.bin');
-/** The call the page makes through the helper. */
-const CLASSIFY = '/v1/classify?top=3&include=input';
 const { images } = testImages(4);
 
-interface Classification {
-  predictions: { label: string; index: number; score: number }[];
-  model: { name: string; version: string; sha256: string };
-  input: string;
-}
 /** A prediction as the page shows it: label text, the machine-readable score, and the score text. */
 interface Shown {
   label: string;
@@ -50,21 +44,6 @@ afterAll(async () => {
 afterEach(async () => {
   expect(await pages.closeAll(), 'script errors or CSP violations in the page').toEqual([]);
 });
-
-/** POST /v1/classify from Node: the answer the page should show. */
-async function apiClassify(
-  target: WorkerUnderTest,
-  body: Uint8Array,
-  type: string,
-): Promise<Classification> {
-  const response = await target.fetch(CLASSIFY, {
-    method: 'POST',
-    headers: { 'Content-Type': type },
-    body: body as Bytes,
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as Classification;
-}
 
 /** The predictions on the page once its status announces `what`. */
 async function shownPredictions(page: Page, what: string): Promise<Shown[]> {

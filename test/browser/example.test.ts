@@ -9,10 +9,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_LABELS } from '../../classifier/labels.ts';
 import { PROJECT_ROOT } from '../../project-root.ts';
-import { testImages, toPng, type Bytes } from '../../harness/dataset.ts';
+import { testImages, toPng } from '../../harness/dataset.ts';
 import { startWorker, type WorkerUnderTest } from '../../harness/worker/start-worker.ts';
 import { launchChromium, serveDirectory, type StaticSite } from '../../harness/browser/chromium.ts';
 import { onlyPost, preflightAndPost, recordNetwork } from '../../harness/browser/network.ts';
+import { apiClassify, CLASSIFY, type Classification } from './classify-call.ts';
 import { Pages } from './pages.ts';
 import {
   garmentPhoto,
@@ -22,17 +23,9 @@ import {
 } from '../../harness/browser/photos.ts';
 
 const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts', 'browser');
-/** The call the example makes through the helper. */
-const CLASSIFY = '/v1/classify?top=3&include=input';
 /** Test image 2, a trouser: the garment of the photos. */
 const GARMENT = 2;
 const { images, labels } = testImages(GARMENT + 1);
-
-interface Classification {
-  predictions: { label: string; index: number; score: number }[];
-  model: { name: string; version: string };
-  input: string;
-}
 
 let worker: WorkerUnderTest;
 let lockedDown: WorkerUnderTest;
@@ -56,16 +49,6 @@ afterAll(async () => {
 afterEach(async () => {
   expect(await pages.closeAll(), 'script errors or CSP violations in the page').toEqual([]);
 });
-
-async function apiClassify(body: Uint8Array, type: string): Promise<Classification> {
-  const response = await worker.fetch(CLASSIFY, {
-    method: 'POST',
-    headers: { 'Content-Type': type },
-    body: body as Bytes,
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as Classification;
-}
 
 const shown = (page: Page) =>
   page.$$eval('#predictions li', (items) => items.map((item) => item.textContent));
@@ -100,7 +83,7 @@ describe('the static-site example on another origin', () => {
 
     await page.getByRole('button', { name: /Send a sample/ }).click();
     await page.waitForSelector('#predictions li >> nth=2');
-    const api = await apiClassify(images[0]!, 'application/octet-stream');
+    const api = await apiClassify(worker, images[0]!, 'application/octet-stream');
     expect(await shown(page)).toEqual(asShown(api));
     expect(await page.textContent('#status')).toBe(
       `Test image 0, according to ${api.model.name} version ${api.model.version}:`,
@@ -124,7 +107,7 @@ describe('the static-site example on another origin', () => {
     await page.waitForFunction(() =>
       document.getElementById('status')?.textContent?.startsWith('“pullover.png”'),
     );
-    expect(await shown(page)).toEqual(asShown(await apiClassify(png, 'image/png')));
+    expect(await shown(page)).toEqual(asShown(await apiClassify(worker, png, 'image/png')));
     const posts = network
       .calls(new URL(CLASSIFY, worker.url).href)
       .filter((call) => call.method === 'POST');
@@ -156,7 +139,7 @@ describe('the static-site example on another origin', () => {
     });
     expect(sent.body.length, 'bytes the Worker received').toBeLessThan(100_000);
 
-    const api = await apiClassify(sent.body, 'image/jpeg');
+    const api = await apiClassify(worker, sent.body, 'image/jpeg');
     expect(await shown(page)).toEqual(asShown(api));
     expect(api.predictions[0]!.label).toBe(FASHION_MNIST_LABELS[labels[GARMENT]!]);
     await page.screenshot({ path: join(ARTIFACTS, 'example-camera-photo.png'), fullPage: true });

@@ -16,7 +16,14 @@ import {
   MAX_SCANS,
   MAX_VISITS_PER_BLOCK,
 } from '../../worker/image/jpeg/limits.ts';
-import { craftJpeg } from '../../harness/image/jpeg-craft.ts';
+import {
+  craftJpeg,
+  craftScanBomb,
+  GRAY,
+  YCBCR_420,
+  YCBCR_422,
+  type CraftOptions,
+} from '../../harness/image/jpeg-craft.ts';
 import { photoScene } from '../../harness/image/photo-scene.ts';
 
 const LONG_SIDE = 256;
@@ -275,47 +282,21 @@ describe('hand-made files: restart intervals and sampling factors', () => {
     c === 0 ? (17 + row * 41 + column * 23) % 256 : 100 + c;
 
   it('decodes restart intervals of 1, 3 and 7 MCUs, gray and YCbCr 4:2:0, 4:2:2', () => {
-    expectBlockLevels({
-      width: 61,
-      height: 35,
-      sampling: [[1, 1]],
-      level: levels,
-      restartInterval: 1,
-    });
-    expectBlockLevels({
-      width: 61,
-      height: 35,
-      sampling: [
-        [2, 2],
-        [1, 1],
-        [1, 1],
-      ],
-      level: levels,
-      restartInterval: 3,
-    });
-    expectBlockLevels({
-      width: 61,
-      height: 35,
-      sampling: [
-        [2, 1],
-        [1, 1],
-        [1, 1],
-      ],
-      level: levels,
-      restartInterval: 7,
-    });
-    expectBlockLevels({
-      width: 61,
-      height: 35,
-      sampling: [
-        [2, 1],
-        [1, 1],
-        [1, 1],
-      ],
-      level: levels,
-      restartInterval: 2,
-      acScans: 2,
-    });
+    const cases: [CraftOptions['sampling'], restartInterval: number, acScans?: number][] = [
+      [GRAY, 1],
+      [YCBCR_420, 3],
+      [YCBCR_422, 7],
+      [YCBCR_422, 2, 2],
+    ];
+    for (const [sampling, restartInterval, acScans] of cases)
+      expectBlockLevels({
+        width: 61,
+        height: 35,
+        sampling,
+        level: levels,
+        restartInterval,
+        acScans,
+      });
   });
 
   it('decodes sampling factors up to 4, and a luma sampled below the chroma (stretched)', () => {
@@ -375,17 +356,7 @@ describe('hostile files', () => {
   const levels = () => 128;
   it('refuses a scan bomb (80,000 one-EOB-run scans) at its first scans', () => {
     // 4:2:0 luma scans visit 4/6 of the blocks: the visit budget stops the bomb within its first 15 scans.
-    const bomb = craftJpeg({
-      width: 256,
-      height: 256,
-      sampling: [
-        [2, 2],
-        [1, 1],
-        [1, 1],
-      ],
-      level: levels,
-      acScans: 80_000,
-    });
+    const bomb = craftScanBomb();
     expect(bomb.length).toBeGreaterThan(500_000);
     expect(problemOf(() => decode(bomb))).toMatchObject({
       status: 400,
@@ -471,11 +442,7 @@ describe('hostile files', () => {
       craftJpeg({
         width: 40,
         height: 24,
-        sampling: [
-          [2, 2],
-          [1, 1],
-          [1, 1],
-        ],
+        sampling: YCBCR_420,
         level: () => 90,
         restartInterval: 2,
       }),

@@ -1,7 +1,7 @@
 /**
  * GET /client.js, the browser helper: served as JavaScript, cacheable and revalidated by ETag, and
  * loadable as a module script from any origin, also from a Worker whose ALLOWED_ORIGINS lists
- * others. test/browser/client.test.ts runs it in Chromium.
+ * others. The demo page and example tests (test/browser/) run it in Chromium.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

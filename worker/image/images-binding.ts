@@ -1,9 +1,9 @@
 /**
- * Images this Worker does not decode itself (AVIF, HEIC, GIF, TIFF; WebP and photos above its own
- * decoders' pixel caps) go through Cloudflare Images when wrangler.toml binds it
+ * Images this Worker does not decode itself (AVIF, HEIC, GIF, TIFF), images over its own decoders'
+ * caps, and large photos go through Cloudflare Images when wrangler.toml binds it
  * (`[images] binding = "IMAGES"`): it decodes them and scales them down to the pipeline's resolution
- * as a PNG, which the Worker's own PNG decoder then reads. Without the binding they get a 415 that
- * names the option.
+ * as a PNG, which the Worker's own PNG decoder then reads. Without the binding, the formats only it
+ * decodes get a 415 that names the option.
  */
 import { badRequest, Problem, unsupportedMediaType } from '../http/problem.ts';
 

@@ -72,6 +72,22 @@ export const inferenceErrors = {
 /** Errors of a public GET of a named resource: unknown model (or version), wrong method. */
 export const lookupErrors = { 404: problemRef('NotFound'), 405: problemRef('MethodNotAllowed') };
 
+/** A public GET of what a model (or one of its versions) answers: `responses`, or a lookup error. */
+export const modelLookup = (
+  operationId: string,
+  summary: string,
+  parameters: object[],
+  responses: object,
+) => ({
+  get: {
+    operationId,
+    security: publicAccess,
+    summary,
+    parameters,
+    responses: { ...responses, ...lookupErrors },
+  },
+});
+
 /** Inference routes take a bearer token only when the Worker has an API_TOKEN secret: `{}` is "no credentials". */
 export const optionalToken = [{}, { bearerToken: [] }];
 /** Public operations need no credentials. */

@@ -7,12 +7,11 @@ import {
   inferenceErrors,
   jsonBody,
   json,
-  lookupErrors,
+  modelLookup,
   modelName,
   optionalToken,
   pathParameter,
   pixelScaleQuery,
-  publicAccess,
   ref,
   string,
   timed,
@@ -166,30 +165,15 @@ export function tfPaths(): Record<string, object> {
     SELECTORS.flatMap(({ path, id, parameters, note }) => [
       [
         path,
-        {
-          get: {
-            operationId: `tfModelStatus${id}`,
-            security: publicAccess,
-            summary: `TF Serving model status${note}`,
-            parameters,
-            responses: { 200: json('Model status.', ref('TfModelStatus')), ...lookupErrors },
-          },
-        },
+        modelLookup(`tfModelStatus${id}`, `TF Serving model status${note}`, parameters, {
+          200: json('Model status.', ref('TfModelStatus')),
+        }),
       ],
       [
         `${path}/metadata`,
-        {
-          get: {
-            operationId: `tfModelMetadata${id}`,
-            security: publicAccess,
-            summary: `TF Serving model metadata${note}`,
-            parameters,
-            responses: {
-              200: json('Signature of the model.', ref('TfModelMetadata')),
-              ...lookupErrors,
-            },
-          },
-        },
+        modelLookup(`tfModelMetadata${id}`, `TF Serving model metadata${note}`, parameters, {
+          200: json('Signature of the model.', ref('TfModelMetadata')),
+        }),
       ],
       [
         `${path}:predict`,

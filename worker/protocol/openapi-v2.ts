@@ -10,7 +10,7 @@ import { INPUT_DATATYPES } from './datatypes.ts';
 import {
   inferenceErrors,
   json,
-  lookupErrors,
+  modelLookup,
   modelName,
   optionalToken,
   pathParameter,
@@ -271,33 +271,18 @@ export function v2Paths(): Record<string, object> {
       versioned.flatMap(({ path, id, parameters, note }) => [
         [
           path,
-          {
-            get: {
-              operationId: `v2ModelMetadata${id}`,
-              security: publicAccess,
-              summary: `v2 model metadata${note}`,
-              parameters,
-              responses: { 200: json('Model metadata.', ref('V2ModelMetadata')), ...lookupErrors },
-            },
-          },
+          modelLookup(`v2ModelMetadata${id}`, `v2 model metadata${note}`, parameters, {
+            200: json('Model metadata.', ref('V2ModelMetadata')),
+          }),
         ],
         [
           `${path}/ready`,
-          {
-            get: {
-              operationId: `v2ModelReady${id}`,
-              security: publicAccess,
-              summary: `v2 model readiness${note}`,
-              parameters,
-              responses: {
-                ...readiness('{"name": ..., "ready": true}', {
-                  name: string,
-                  ready: { const: true },
-                }),
-                ...lookupErrors,
-              },
-            },
-          },
+          modelLookup(
+            `v2ModelReady${id}`,
+            `v2 model readiness${note}`,
+            parameters,
+            readiness('{"name": ..., "ready": true}', { name: string, ready: { const: true } }),
+          ),
         ],
         [
           `${path}/infer`,

@@ -7,9 +7,9 @@
  *
  * What stays is tfjs-core's own code from its dist/ modules: the engine, tensors, the kernel
  * registry, the ops, and the side effects of its base_side_effects.js the runtime relies on.
- * worker/tsconfig.json maps the package here too (esbuild applies that mapping to Worker files as
- * well), so a missing export is a type error in Worker code; tfjs-backend-wasm's files are not
- * typechecked: esbuild rejects a name missing here, and they call only the namespace members below.
+ * Worker code is typechecked against all of tfjs-core; the bundle build is what refuses an import
+ * missing here ("No matching export"), in Worker code and tfjs-backend-wasm's files alike (the
+ * latter call only the namespace members below).
  */
 import { getOrMakeEngine } from '@tensorflow/tfjs-core/dist/engine.js';
 // Registers the flags the engine and tfjs-backend-wasm read (DEBUG, IS_TEST, PROD, ...).
