@@ -1,6 +1,6 @@
 /**
  * The median by selection rather than sorting: the robust background fit takes one per iteration
- * of ~1,500 values, where sorting a typed array costs ~100 us and selection a tenth of that.
+ * of ~750 values, and selection costs a tenth of sorting a typed array.
  */
 
 /**
