@@ -6,6 +6,7 @@
 import type { BitReader } from './bits.ts';
 import type { FrameComponent } from './frame.ts';
 import { corrupt } from './limits.ts';
+import { END_OF_BLOCK, SKIP_BITS, skipLookup } from './skips.ts';
 import { LOOKUP_BITS, ZIGZAG } from './tables.ts';
 
 /**
@@ -33,6 +34,7 @@ export function decodeSequentialBlock(
   if (keep > 0) block[0] = component.predictor;
   const acTable = component.acTable!;
   const wholes = acTable.coefficients;
+  const skips = skipLookup(acTable);
   let buffer = reader.buffer;
   let count = reader.count;
   for (let k = 1; k < 64;) {
@@ -42,6 +44,19 @@ export function decodeSequentialBlock(
       reader.fill();
       buffer = reader.buffer;
       count = reader.count;
+    }
+    if (k >= keep) {
+      // Past the kept frequencies: take the next whole symbols at once, unless one of them would
+      // start past the block or put a coefficient there (the single-symbol path below ends the
+      // block or reports it, as it always did).
+      const run = skips[buffer >>> (32 - SKIP_BITS)]!;
+      if (run !== 0 && k + ((run >> 4) & 127) < 64 && k + ((run >> 11) & 127) <= 64) {
+        buffer <<= run & 15;
+        count -= run & 15;
+        if (run & END_OF_BLOCK) break;
+        k += (run >> 18) & 127;
+        continue;
+      }
     }
     const whole = wholes[buffer >>> (32 - LOOKUP_BITS)]!;
     if (whole !== 0) {

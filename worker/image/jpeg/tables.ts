@@ -91,6 +91,8 @@ export interface HuffmanTable {
    * done ahead). What the sequential decoder reads; progressive scans read `lookup`.
    */
   coefficients: Int32Array;
+  /** Runs of whole AC symbols per SKIP_BITS bits, for the coefficients a decode drops (skips.ts). */
+  skips?: Int32Array;
 }
 
 /**
