@@ -16,10 +16,10 @@ export const SKIP_BITS = 10;
 export const END_OF_BLOCK = 1 << 25;
 
 /**
- * The skip lookup of AC table `table`, built on its first use (2^SKIP_BITS entries) and kept on it. Entry
- * fields: bits used (4 bits), the index advance before the run's last symbol (7 bits, at 4), the
- * advance just past its last nonzero coefficient (7 bits, at 11; 0 if none), the advance of the
- * whole run (7 bits, at 18), END_OF_BLOCK. 0: not even one symbol fits in SKIP_BITS.
+ * The skip lookup of AC table `table`, built on its first use (2^SKIP_BITS entries) and kept on
+ * it. Entry fields: bits used (4 bits), the index advance before the run's last symbol (7 bits, at
+ * 4), the advance just past its last nonzero coefficient (7 bits, at 11; 0 if none), the advance of
+ * the whole run (7 bits, at 18), END_OF_BLOCK. 0: not even one symbol fits in SKIP_BITS.
  */
 export function skipLookup(table: HuffmanTable): Int32Array {
   return (table.skips ??= buildSkips(table.coefficients));
