@@ -1,7 +1,8 @@
 /**
  * Writes JPEG files by hand, for what sharp cannot make: restart intervals, any sampling factors,
- * progressive scripts of any length. Every block is flat (DC only, quantiser 1), so the decoded
- * picture is known exactly: each block's level, at every scale.
+ * progressive scripts of any length, AC symbols chosen one by one. Blocks are flat (DC only,
+ * quantiser 1) unless AC symbols are given, so the decoded picture is known exactly: each block's
+ * level, at every scale (at 1/8, whatever the AC symbols).
  */
 
 /** Entropy-coded data with 0xFF bytes stuffed (T.81 F.1.2.3) and 1-bits padding the last byte. */
@@ -33,6 +34,58 @@ const DC_COUNTS = [0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 /** AC table 0: the end-of-band runs EOB0..EOB14 (symbols 0x00..0xE0), all 4-bit codes (code = r). */
 const AC_COUNTS = [0, 0, 0, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
+/**
+ * AC table of files with AC symbols: end-of-block and the commonest symbols on 2- and 3-bit codes,
+ * so that a few bits hold several whole symbols; every run 0..15 with magnitude sizes 1 and 2.
+ */
+const SYMBOL_AC_COUNTS = [0, 2, 3, 0, 0, 0, 0, 29, 0, 0, 0, 0, 0, 0, 0, 0];
+const SYMBOL_AC_SYMBOLS = [
+  0x00,
+  0x01,
+  0x11,
+  0xf0,
+  0x02,
+  ...Array.from({ length: 15 }, (_, i) => ((i + 1) << 4) | 2),
+  ...Array.from({ length: 14 }, (_, i) => ((i + 2) << 4) | 1),
+];
+
+/** Canonical Huffman codes (T.81 C.2) of `symbols` with `counts` codes of each length 1..16. */
+function canonicalCodes(counts: number[], symbols: number[]): Map<number, [number, number]> {
+  const codes = new Map<number, [code: number, length: number]>();
+  let code = 0;
+  let k = 0;
+  counts.forEach((n, i) => {
+    for (let j = 0; j < n; j++) codes.set(symbols[k++]!, [code++, i + 1]);
+    code <<= 1;
+  });
+  return codes;
+}
+const SYMBOL_AC_CODES = canonicalCodes(SYMBOL_AC_COUNTS, SYMBOL_AC_SYMBOLS);
+
+/**
+ * One block's AC symbols in coding order: [run, value] is `run` zeros then `value` (|value| 1..3),
+ * [15, 0] sixteen zeros (ZRL); `endOfBlock` appends the end-of-block code.
+ */
+export interface AcSymbols {
+  symbols: [run: number, value: number][];
+  endOfBlock: boolean;
+}
+
+/** Writes `block`'s AC symbols with the SYMBOL_AC table. */
+function writeAc(writer: BitWriter, block: AcSymbols): void {
+  const put = (symbol: number) => {
+    const code = SYMBOL_AC_CODES.get(symbol);
+    if (!code) throw new Error(`no code for AC symbol 0x${symbol.toString(16)}`);
+    writer.write(code[0], code[1]);
+  };
+  for (const [run, value] of block.symbols) {
+    const size = value === 0 ? 0 : Math.floor(Math.log2(Math.abs(value))) + 1;
+    put((run << 4) | size);
+    if (size > 0) writer.write(value > 0 ? value : value + (1 << size) - 1, size);
+  }
+  if (block.endOfBlock) put(0x00);
+}
+
 function segment(marker: number, payload: number[]): number[] {
   return [0xff, marker, (payload.length + 2) >> 8, (payload.length + 2) & 0xff, ...payload];
 }
@@ -54,6 +107,8 @@ export interface CraftOptions {
   restartInterval?: number;
   /** Progressive: a DC scan, then this many AC scans of component 1, each one end-of-band run. */
   acScans?: number;
+  /** Baseline only: the AC symbols of a block (default: none, end of block at once). */
+  ac?: (c: number, row: number, column: number) => AcSymbols;
 }
 
 /** Sampling factors (luma, then Cb and Cr) of a gray file and of YCbCr 4:2:0 and 4:2:2. */
@@ -85,8 +140,9 @@ export function craftScanBomb(): Uint8Array {
 
 /** A complete JPEG file made to `options`. */
 export function craftJpeg(options: CraftOptions): Uint8Array {
-  const { width, height, sampling, level, restartInterval = 0, acScans } = options;
+  const { width, height, sampling, level, restartInterval = 0, acScans, ac } = options;
   const progressive = acScans !== undefined;
+  if (progressive && ac) throw new Error('AC symbols are written in baseline files only');
   const hMax = Math.max(...sampling.map(([h]) => h));
   const vMax = Math.max(...sampling.map(([, v]) => v));
   const grid = sampling.map(([h, v]) => ({
@@ -107,8 +163,7 @@ export function craftJpeg(options: CraftOptions): Uint8Array {
       ...DC_COUNTS,
       ...symbols(12, 1),
       0x10,
-      ...AC_COUNTS,
-      ...symbols(15, 16),
+      ...(ac ? [...SYMBOL_AC_COUNTS, ...SYMBOL_AC_SYMBOLS] : [...AC_COUNTS, ...symbols(15, 16)]),
     ]),
   );
   out.push(
@@ -143,7 +198,8 @@ export function craftJpeg(options: CraftOptions): Uint8Array {
             const dc = (level(c, row * v + y, column * h + x) - 128) * 8;
             writeDc(writer, dc - predictors[c]!);
             predictors[c] = dc;
-            if (!progressive) writer.write(0, 4); // EOB
+            if (ac) writeAc(writer, ac(c, row * v + y, column * h + x));
+            else if (!progressive) writer.write(0, 4); // EOB
           }
         }
       });
