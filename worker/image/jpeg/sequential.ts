@@ -34,7 +34,8 @@ export function decodeSequentialBlock(
   if (keep > 0) block[0] = component.predictor;
   const acTable = component.acTable!;
   const wholes = acTable.coefficients;
-  const skips = skipLookup(acTable);
+  // Built on the first block that drops coefficients: a full-scale decode never reads it.
+  const skips = keep < 64 ? skipLookup(acTable) : undefined;
   let buffer = reader.buffer;
   let count = reader.count;
   for (let k = 1; k < 64;) {
@@ -45,7 +46,7 @@ export function decodeSequentialBlock(
       buffer = reader.buffer;
       count = reader.count;
     }
-    if (k >= keep) {
+    if (skips && k >= keep) {
       // Past the kept frequencies: take the next whole symbols at once, unless one of them would
       // start past the block or put a coefficient there (the single-symbol path below ends the
       // block or reports it, as it always did).
