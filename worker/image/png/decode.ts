@@ -7,7 +7,7 @@ import { Problem } from '../../http/problem.ts';
 import type { GrayImage } from '../gray.ts';
 import { Adler32 } from './adler32.ts';
 import { areaFactor } from '../scale.ts';
-import { AreaGrid } from './area.ts';
+import { AreaGrid } from '../area.ts';
 import { corruptPng, type PngHeader } from './header.ts';
 import { pushImageData } from './idat.ts';
 import { createInflater } from './inflate.ts';

@@ -2,7 +2,7 @@
  * Area downsampling by an integer factor as pixels arrive, in any row order (Adam7 delivers them
  * spread over seven passes), so that no full-size raster is ever held.
  */
-import type { GrayImage } from '../gray.ts';
+import type { GrayImage } from './gray.ts';
 
 /**
  * Sums of k x k pixel blocks of a width x height image (the blocks at the right and bottom edges may
@@ -50,6 +50,25 @@ export class AreaGrid {
     for (let i = 0, x = x0; i < count; i++, x += dx) {
       while (x >= edge) (block++, (edge += k));
       sums[rowStart + block] = sums[rowStart + block]! + luma[i]!;
+    }
+  }
+
+  /**
+   * Adds the whole source row `y`, read from `source[from..]` through `map` (stored value -> luma),
+   * without a luma copy of the row in between.
+   */
+  addMappedRow(source: Uint8ClampedArray, from: number, y: number, map: Uint8Array): void {
+    const { k, sums, sourceWidth } = this;
+    const rowStart = Math.floor(y / k) * this.width;
+    if (!sums) {
+      for (let x = 0; x < sourceWidth; x++) this.data[rowStart + x] = map[source[from + x]!]!;
+      return;
+    }
+    for (let block = rowStart, x = 0; x < sourceWidth; block++) {
+      const end = Math.min(sourceWidth, x + k);
+      let sum = 0;
+      for (; x < end; x++) sum += map[source[from + x]!]!;
+      sums[block] = sums[block]! + sum;
     }
   }
 
