@@ -107,7 +107,14 @@ describe('decoding WebP files sharp writes', () => {
         orientation: 1,
         compression: c.compression,
         alpha: c.alpha,
+        bitstream: { offset: expect.any(Number), length: expect.any(Number) },
       });
+      // The payload of the image chunk, whose header declares its length.
+      const { offset, length } = header.bitstream;
+      expect(String.fromCharCode(...webp.subarray(offset - 8, offset - 4))).toBe(
+        c.compression === 'lossy' ? 'VP8 ' : 'VP8L',
+      );
+      expect(new DataView(webp.buffer).getUint32(offset - 4, true)).toBe(length);
 
       const gray = decodeWebp(webp, header, 256);
       // 800 / 3 rounds up to 267 >= 256; a factor of 4 would give 200.

@@ -24,6 +24,8 @@ export interface WebpHeader {
   compression: 'lossy' | 'lossless';
   /** Whether the image carries alpha: an ALPH chunk beside VP8, or the VP8L alpha hint. */
   alpha: boolean;
+  /** Where the VP8 or VP8L chunk's payload lies in the file. */
+  bitstream: { offset: number; length: number };
 }
 
 /** The largest width or height WebP can encode (RFC 9649: 14-bit VP8 and VP8L dimensions; libwebp's limit). */
@@ -94,12 +96,10 @@ function vp8lSize(data: Uint8Array): [number, number, boolean] {
 }
 
 /** Size of the image bitstream chunk, checked against WebP's limits. */
-function bitstreamSize(chunk: Chunk): {
-  width: number;
-  height: number;
-  compression: WebpHeader['compression'];
-  alpha: boolean;
-} {
+function bitstreamSize(
+  chunk: Chunk,
+  file: Uint8Array,
+): Pick<WebpHeader, 'width' | 'height' | 'compression' | 'alpha' | 'bitstream'> {
   const lossless = chunk.fourcc === 'VP8L';
   const [width, height, alpha]: [number, number, boolean] = lossless
     ? vp8lSize(chunk.data)
@@ -107,7 +107,8 @@ function bitstreamSize(chunk: Chunk): {
   if (width === 0 || height === 0 || width > WEBP_MAX_DIMENSION || height > WEBP_MAX_DIMENSION) {
     throw corrupt(`the bitstream declares an invalid size ${width}x${height}`);
   }
-  return { width, height, compression: lossless ? 'lossless' : 'lossy', alpha };
+  const bitstream = { offset: chunk.data.byteOffset - file.byteOffset, length: chunk.data.length };
+  return { width, height, compression: lossless ? 'lossless' : 'lossy', alpha, bitstream };
 }
 
 const animated = (): Problem =>
@@ -116,7 +117,7 @@ const animated = (): Problem =>
   );
 
 /** The extended layout: VP8X flags and canvas, then the one image bitstream, ALPH and EXIF among the other chunks. */
-function extended(list: Chunk[]): WebpHeader {
+function extended(list: Chunk[], file: Uint8Array): WebpHeader {
   const vp8x = list[0]!.data;
   if (vp8x.length < 10) throw corrupt('the VP8X chunk is cut off');
   const flags = vp8x[0]!;
@@ -133,7 +134,7 @@ function extended(list: Chunk[]): WebpHeader {
     if ((chunk.fourcc === 'VP8 ' || chunk.fourcc === 'VP8L') && !image) image = chunk;
   }
   if (!image) throw corrupt('the extended file holds no VP8 or VP8L image chunk');
-  const size = bitstreamSize(image);
+  const size = bitstreamSize(image, file);
   if (size.width !== canvasWidth || size.height !== canvasHeight) {
     throw corrupt(
       `the canvas is ${canvasWidth}x${canvasHeight}, but the image is ${size.width}x${size.height}`,
@@ -188,8 +189,8 @@ function readWebpLayout(bytes: Uint8Array): WebpHeader {
     );
   const list = chunks(bytes, riffSize + 8);
   const first = list[0];
-  if (first?.fourcc === 'VP8X') return extended(list);
+  if (first?.fourcc === 'VP8X') return extended(list, bytes);
   if (first?.fourcc === 'VP8 ' || first?.fourcc === 'VP8L')
-    return { type: 'image/webp', ...bitstreamSize(first), orientation: 1 };
+    return { type: 'image/webp', ...bitstreamSize(first, bytes), orientation: 1 };
   throw corrupt(`the first chunk is ${JSON.stringify(first?.fourcc ?? '')}, not VP8, VP8L or VP8X`);
 }
