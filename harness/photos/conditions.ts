@@ -56,6 +56,15 @@ export const CONDITIONS: readonly Condition[] = [
   { ...plain, name: 'EXIF-rotated (orientation 6 or 8)', exifRotate: true },
   { ...plain, name: 'frame 1024x768', width: 1024, height: 768 },
   { ...plain, name: 'frame 1280x960', width: 1280, height: 960 },
+  { ...plain, name: 'WebP, frame 1024x768', width: 1024, height: 768, format: 'webp' },
+  {
+    ...plain,
+    name: 'WebP q50, frame 1280x960',
+    width: 1280,
+    height: 960,
+    format: 'webp',
+    quality: 50,
+  },
   {
     ...plain,
     name: 'combined: off-white, gradient 20%, vignetting 15%, noise 3.5, dyed red',

@@ -30,8 +30,8 @@ export interface Condition {
   noise?: number;
   /** Place the garment flush against one side of the frame (chosen per photo). */
   touchEdge?: boolean;
-  format: 'jpeg' | 'png';
-  /** JPEG quality (default 85). */
+  format: 'jpeg' | 'png' | 'webp';
+  /** JPEG or WebP quality (default 85). */
   quality?: number;
   /** Store the pixels turned and tag the EXIF orientation that turns them upright (6 or 8). */
   exifRotate?: boolean;
@@ -211,9 +211,12 @@ export async function renderPhoto(
   }
   let pipeline = sharp(rgb, { raw });
   if (orientation !== 1) pipeline = pipeline.withMetadata({ orientation });
+  const quality = condition.quality ?? 85;
   pipeline =
     condition.format === 'png'
       ? pipeline.png()
-      : pipeline.jpeg({ quality: condition.quality ?? 85, chromaSubsampling: '4:2:0' });
+      : condition.format === 'webp'
+        ? pipeline.webp({ quality })
+        : pipeline.jpeg({ quality, chromaSubsampling: '4:2:0' });
   return new Uint8Array(await pipeline.toBuffer());
 }
