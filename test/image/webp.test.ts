@@ -7,7 +7,11 @@ import { Problem } from '../../worker/http/problem.ts';
 import { problemOf } from '../problem-of.ts';
 import { decodeWebp } from '../../worker/image/webp/decode.ts';
 import { areaFactor } from '../../worker/image/scale.ts';
-import { readWebpHeader, WEBP_MAX_PIXELS } from '../../worker/image/webp/header.ts';
+import {
+  readWebpHeader,
+  WEBP_MAX_LOSSY_BYTES,
+  WEBP_MAX_PIXELS,
+} from '../../worker/image/webp/header.ts';
 import {
   encodeWebp,
   garmentPhoto,
@@ -279,6 +283,24 @@ describe('crafted and damaged WebP files', () => {
     });
     const edge = riffWebp([riffChunk('VP8L', vp8lPayload(2048, 2048))]);
     expect(readWebpHeader(edge)).toMatchObject({ width: 2048, height: 2048 });
+  });
+
+  it('answers 413 for a lossy bitstream over WEBP_MAX_LOSSY_BYTES before decoding anything', async () => {
+    // A real 64x64 frame header followed by filler: the size alone decides.
+    const small = await encodeWebp(garmentPhoto(1, 64, 64), 64, 64, { quality: 80 });
+    const frameHeader = small.subarray(20, 30);
+    const payload = (length: number) => {
+      const bytes = new Uint8Array(length);
+      bytes.set(frameHeader);
+      return bytes;
+    };
+    const over = riffWebp([riffChunk('VP8 ', payload(WEBP_MAX_LOSSY_BYTES + 1))]);
+    expect(problemOf(() => readWebpHeader(over))).toMatchObject({
+      status: 413,
+      detail: `the WebP image's lossy bitstream is ${WEBP_MAX_LOSSY_BYTES + 1} bytes; lossy WebP images are decoded up to ${WEBP_MAX_LOSSY_BYTES} bytes`,
+    });
+    const at = riffWebp([riffChunk('VP8 ', payload(WEBP_MAX_LOSSY_BYTES))]);
+    expect(readWebpHeader(at)).toMatchObject({ width: 64, height: 64, compression: 'lossy' });
   });
 
   it('turns every truncation of real files into a 400', async () => {
