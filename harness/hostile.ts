@@ -196,11 +196,17 @@ export async function imagePool(images: Bytes[]): Promise<ImagePool> {
         ),
     ),
   );
+  // One phone-size lossy WebP, so that valid and damaged files reach the Worker's own VP8 decoder
+  // (the 28x28 ones go to libwebp).
+  const large = await sharp(images[0]!, { raw: { width: 28, height: 28, channels: 1 } })
+    .resize(1200, 900, { fit: 'contain', background: 'black', kernel: 'cubic' })
+    .webp({ quality: 80 })
+    .toBuffer();
   return {
     raw: images,
     png: images.map((image) => toPng(image)),
     jpeg: images.map((image) => toJpeg(image)),
-    webp,
+    webp: [...webp, new Uint8Array(large)],
   };
 }
 
