@@ -1,6 +1,7 @@
 /**
  * WebP decoding in workerd: CPU per decode, wasm memory and gzip bundle bytes, for the project's
- * decoder (worker/image/webp, libwebp from @jsquash/webp) and the other npm candidates.
+ * decoder (worker/image/webp: its own VP8 luma decoder for large lossy files, libwebp from
+ * @jsquash/webp for the rest) and the other npm candidates.
  *
  *   npx tsx bench/webp-decode.ts                      # the project's decoder and @jsquash/webp
  *   WEBP_CANDIDATES_DIR=/tmp/webp-try npx tsx bench/webp-decode.ts

@@ -37,9 +37,9 @@ export type ImageMediaType = (typeof IMAGE_MEDIA_TYPES)[number];
 let decoders: typeof import('./decode.ts') | undefined;
 
 /**
- * Loads the decoders (decode.ts: ours for JPEG and PNG with fflate, libwebp's glue) on first use
- * rather than at startup, where evaluating them would cost every isolate CPU time. Must have settled
- * before imageToPixels runs: the routes that take images await it first.
+ * Loads the decoders (decode.ts: ours for JPEG, PNG (with fflate) and lossy WebP, libwebp's glue) on
+ * first use rather than at startup, where evaluating them would cost every isolate CPU time. Must
+ * have settled before imageToPixels runs: the routes that take images await it first.
  */
 export const loadImageDecoders: () => Promise<void> = onceUntilSuccess(async () => {
   decoders = await import('./decode.ts');

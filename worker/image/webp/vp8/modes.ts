@@ -167,6 +167,7 @@ export class ModeReader {
     this.above = new Uint8Array(mbWidth * 4);
   }
 
+  /** Forgets the left neighbour's modes at the start of a macroblock row: outside the frame is DC_PRED. */
   startRow(): void {
     this.left.fill(DC_PRED);
   }

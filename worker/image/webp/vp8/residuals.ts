@@ -34,7 +34,7 @@ const CATEGORY_BITS = [
 ];
 
 /** What a luma block's inverse transform has to do: nothing, add its DC to every pixel, or the whole transform. */
-export const NO_RESIDUAL = 0;
+const NO_RESIDUAL = 0;
 export const DC_ONLY = 1;
 export const FULL_TRANSFORM = 2;
 
