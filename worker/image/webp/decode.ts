@@ -22,7 +22,8 @@ const VP8_MIN_FACTOR = 8;
 /**
  * Decodes a WebP whose header readWebpHeader has read, to luma at the smallest integer reduction
  * whose long side is still at least `longSide`.
- * @throws Problem 400 when libwebp refuses the bytes or fails on them or they decode to another size than the header declares.
+ * @throws Problem 400 when the VP8 data ends early, libwebp refuses the bytes or fails on them, or
+ *   they decode to another size than the header declares.
  */
 export function decodeWebp(bytes: Uint8Array, header: WebpHeader, longSide: number): GrayImage {
   const { width, height, bitstream } = header;

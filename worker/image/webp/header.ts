@@ -42,7 +42,8 @@ const CHUNK_HEADER_BYTES = 8;
 const VP8X_ANIMATION = 0x02;
 const VP8X_ALPHA = 0x10;
 
-const corrupt = (why: string): Problem =>
+/** The 400 for a WebP file that breaks the format, from the container or its VP8 bitstream. */
+export const corrupt = (why: string): Problem =>
   badRequest(`the WebP image is truncated or corrupt: ${why}`);
 const ascii = (bytes: Uint8Array, at: number): string =>
   String.fromCharCode(...bytes.subarray(at, at + 4));

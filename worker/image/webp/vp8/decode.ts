@@ -7,7 +7,8 @@
 import { AreaGrid } from '../../area.ts';
 import type { GrayImage } from '../../gray.ts';
 import { luma } from '../../gray.ts';
-import { corruptVp8, readFrameHeader } from './frame-header.ts';
+import { corrupt } from '../header.ts';
+import { readFrameHeader } from './frame-header.ts';
 import { ModeReader } from './modes.ts';
 import { predict16, predict4 } from './predict.ts';
 import { DC_ONLY, FULL_TRANSFORM, ResidualReader } from './residuals.ts';
@@ -55,7 +56,7 @@ export function decodeVp8Luma(data: Uint8Array, factor: number): GrayImage {
         residuals.read(tokens, mbX, has16x16, y1, y2);
       }
       if (modes.overrun || tokens.overrun)
-        throw corruptVp8(`the VP8 data ends in macroblock row ${mbY} of ${mbHeight}`);
+        throw corrupt(`the VP8 data ends in macroblock row ${mbY} of ${mbHeight}`);
       reconstruct(
         plane,
         stride,

@@ -3,7 +3,7 @@
  * header (segments, loop filter, partitions, quantisers, token probabilities), read in the order the
  * bitstream holds them. What the luma decoder needs is kept; the rest is read and passed over.
  */
-import { badRequest, type Problem } from '../../../http/problem.ts';
+import { corrupt } from '../header.ts';
 import { BoolDecoder } from './bool-decoder.ts';
 import {
   COEFFICIENT_UPDATE_PROBABILITIES,
@@ -35,11 +35,6 @@ export interface Vp8Frame {
 /** Frame tag (3 bytes), start code (3), width and height (2 each). */
 const KEY_FRAME_HEADER_BYTES = 10;
 
-/** The 400 for a VP8 bitstream that breaks the format. */
-export function corruptVp8(why: string): Problem {
-  return badRequest(`the WebP image is truncated or corrupt: ${why}`);
-}
-
 /**
  * Reads a key frame's headers from a VP8 chunk's payload (`data`); the container's reader has
  * checked the frame tag, start code and size already.
@@ -47,12 +42,12 @@ export function corruptVp8(why: string): Problem {
  */
 export function readFrameHeader(data: Uint8Array): Vp8Frame {
   const tag = data[0]! | (data[1]! << 8) | (data[2]! << 16);
-  if (((tag >> 4) & 1) === 0) throw corruptVp8('the VP8 frame is marked as not to be shown');
+  if (((tag >> 4) & 1) === 0) throw corrupt('the VP8 frame is marked as not to be shown');
   const firstPartitionSize = tag >> 5;
   const width = (data[6]! | (data[7]! << 8)) & 0x3fff;
   const height = (data[8]! | (data[9]! << 8)) & 0x3fff;
   const modesEnd = KEY_FRAME_HEADER_BYTES + firstPartitionSize;
-  if (modesEnd > data.length) throw corruptVp8('the first VP8 partition runs past the chunk');
+  if (modesEnd > data.length) throw corrupt('the first VP8 partition runs past the chunk');
   const modes = new BoolDecoder(data, KEY_FRAME_HEADER_BYTES, modesEnd);
 
   modes.literal(2); // colour space and clamping type: luma needs neither
@@ -66,7 +61,7 @@ export function readFrameHeader(data: Uint8Array): Vp8Frame {
     if (modes.bit(COEFFICIENT_UPDATE_PROBABILITIES[i]!)) probabilities[i] = modes.literal(8);
   }
   const skipProbability = modes.bit(128) ? modes.literal(8) : null;
-  if (modes.overrun) throw corruptVp8('the VP8 frame header is cut off');
+  if (modes.overrun) throw corrupt('the VP8 frame header is cut off');
   return {
     width,
     height,
@@ -121,7 +116,7 @@ function skipLoopFilterHeader(modes: BoolDecoder): void {
 function splitPartitions(data: Uint8Array, start: number, log2Count: number): BoolDecoder[] {
   const count = 1 << log2Count;
   let at = start + 3 * (count - 1);
-  if (at > data.length) throw corruptVp8('the VP8 partition sizes are cut off');
+  if (at > data.length) throw corrupt('the VP8 partition sizes are cut off');
   const partitions: BoolDecoder[] = [];
   for (let p = 0; p < count - 1; p++) {
     const word = start + 3 * p;
@@ -132,7 +127,7 @@ function splitPartitions(data: Uint8Array, start: number, log2Count: number): Bo
     partitions.push(new BoolDecoder(data, at, at + size));
     at += size;
   }
-  if (at >= data.length) throw corruptVp8('the last VP8 token partition is empty');
+  if (at >= data.length) throw corrupt('the last VP8 token partition is empty');
   partitions.push(new BoolDecoder(data, at, data.length));
   return partitions;
 }
