@@ -13,7 +13,7 @@ const CODE_DIRS = ['train', 'classifier'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile() && /\.(ts|cc)$/.test(entry.name))
+    .filter((entry) => entry.isFile() && /\.(ts|cc|h)$/.test(entry.name))
     .map((entry) => join(entry.parentPath, entry.name))
     .sort();
 }

@@ -26,7 +26,7 @@ export interface ModelCard {
     testImages: number;
     sha256: Record<string, string>;
   };
-  /** seconds: wall-clock training time; cpuSeconds: its CPU time (less than seconds on a busy machine). */
+  /** seconds: wall-clock training time; cpuSeconds: its CPU time over all threads. */
   training: TrainingConfig & {
     backend: string;
     seconds: number;

@@ -41,9 +41,10 @@ export const PRESETS: Record<ArchName, Preset> = {
     // 26 epochs on all 60,000 training images but one (the cosine schedule keeps the final weights,
     // so a validation split only costs training data; the options need at least one image) at a
     // peak rate of 0.003: 93.46% float and int8 with seed 42 (93.14% / 93.12% with seed 43, 93.48% /
-    // 93.46% with seed 44), 785 s of CPU time. Measured with seed 42, pinned kernels: the 14-epoch
+    // 93.46% with seed 44), 785 s of CPU time on one core (7.6 min on both cores since the native
+    // kernels share their work). Measured with seed 42, pinned kernels, one core: the 14-epoch
     // preset at 0.002 gave 92.42% / 92.53%; 28 epochs with 5,000 held out 93.10% / 93.05% (818 s of
-    // CPU, too close to check:cnn's 900 s); 26 epochs on all images 93.15% / 93.16% at 0.002 and
+    // CPU, too close to check:cnn's 900 s then); 26 epochs on all images 93.15% / 93.16% at 0.002 and
     // 92.93% / 92.76% with 2-px shifts.
     training: {
       epochs: 26,

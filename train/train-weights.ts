@@ -33,7 +33,7 @@ export interface TrainedWeights {
   result: TrainingResult;
   /** Wall-clock training time. */
   seconds: number;
-  /** CPU time of the training, less than `seconds` on a busy machine. */
+  /** CPU time of the training over all threads: more than `seconds` where the convnet's native kernels use several cores. */
   cpuSeconds: number;
 }
 
@@ -51,7 +51,6 @@ export async function trainWeights(run: TrainingRun, train: ImageSet): Promise<T
   const cpuBefore = process.cpuUsage();
   const result = trainModel(model, train, config, run.observer);
   const seconds = (performance.now() - started) / 1000;
-  // Training is single-threaded: its CPU time is what it would take on an otherwise idle core.
   const cpu = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const weights = foldBatchNorm(architecture, readWeights(model));

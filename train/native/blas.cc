@@ -8,10 +8,13 @@
 // output in place; the views must be taken after the last allocation on the wasm heap.
 #include <node_api.h>
 #include <cblas.h>
+#include <omp.h>
+
+#include "batch-norm.h"
+#include "share.h"
 
 #include <cstdint>
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -25,12 +28,40 @@ struct Geometry {
   int32_t patch() const { return filterHeight * filterWidth * inChannels; }
 };
 
-// im2col / col2im scratch, reused across calls (training is single-threaded on the JS side).
+// im2col / col2im scratch, reused across calls (the JS side calls one kernel at a time).
 std::vector<float> scratch;
 
 float* scratchFor(int64_t count) {
   if (int64_t(scratch.size()) < count) scratch.resize(count);
   return scratch.data();
+}
+
+// OpenBLAS' Haswell sgemm (the pinned kernels) takes the rows of a row-major product in blocks of
+// 12, and a row's rounding depends on the width of the block it falls in (measured: a product cut
+// into two calls at row 12,544 differs from one call; cut at 12,540 it is identical). Cut at
+// multiples of 12, every row keeps the block it has in one call.
+constexpr int64_t SGEMM_ROW_BLOCK = 12;
+
+// The calling thread's images of g's batch inside a parallel region: g cut to them, and where
+// they start in the input (x, dx) and in the output rows (y, dy, patches).
+struct ImageShare {
+  Geometry images;
+  int64_t inputOffset, rowOffset;
+  explicit ImageShare(const Geometry& g) : images(g) {
+    const Share share(g.batch);
+    images.batch = int32_t(share.size());
+    inputOffset = share.begin * g.inHeight * g.inWidth * g.inChannels;
+    rowOffset = share.begin * g.outHeight * g.outWidth;
+  }
+};
+
+// This thread's rows of out [m x n] = op(a) · op(b) inside a parallel region; returns them.
+Share sgemmRows(bool ta, bool tb, int64_t m, int32_t n, int32_t k, const float* a, int32_t lda, const float* b, int32_t ldb, float* out) {
+  const Share rows(m, SGEMM_ROW_BLOCK);
+  if (rows.size() > 0)
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, rows.size(), n, k, 1.f, ta ? a + rows.begin : a + rows.begin * lda, lda,
+                b, ldb, 0.f, out + rows.begin * n, n);
+  return rows;
 }
 
 // One row per output pixel, (ky, kx, ci) in filter order; taps outside the image are zero.
@@ -59,11 +90,12 @@ void im2col(const float* x, const Geometry& g, float* patches) {
         }
 }
 
-// im2col of x into the shared scratch buffer.
-const float* patchesOf(const float* x, const Geometry& g) {
-  float* patches = scratchFor(g.pixels() * g.patch());
-  im2col(x, g, patches);
-  return patches;
+// im2col of the whole batch, each thread its images, inside a parallel region; all threads wait
+// at its end for every patch to be written.
+void im2colShared(const float* x, const Geometry& g, float* patches) {
+  const ImageShare mine(g);
+  if (mine.images.batch > 0) im2col(x + mine.inputOffset, mine.images, patches + mine.rowOffset * g.patch());
+#pragma omp barrier
 }
 
 // The adjoint of im2col: adds every patch value back onto the input position it was read from.
@@ -137,64 +169,6 @@ void maxPoolGrad2x2(const float* x, const float* dy, const Geometry& g, float* d
     }
 }
 
-// Batch normalisation over the rows of x [rows x channels], training mode: batch mean and biased
-// variance per channel, xHat = (x - mean) / sqrt(variance + epsilon), y = gamma * xHat + beta.
-// Sums run in double so that the one-pass statistics stay exact enough at 1.6M rows.
-void batchNormForward(const float* x, const float* gamma, const float* beta, float epsilon, bool relu, int64_t rows, int32_t channels, float* y,
-                      float* xHat, float* mean, float* variance, float* gain) {
-  std::vector<double> sum(channels, 0.0), squares(channels, 0.0);
-  for (int64_t r = 0; r < rows; r++)
-    for (int32_t c = 0; c < channels; c++) {
-      const double v = x[r * channels + c];
-      sum[c] += v;
-      squares[c] += v * v;
-    }
-  std::vector<float> inverseStd(channels);
-  for (int32_t c = 0; c < channels; c++) {
-    const double m = sum[c] / rows;
-    const double var = std::max(0.0, squares[c] / rows - m * m);
-    mean[c] = float(m);
-    variance[c] = float(var);
-    inverseStd[c] = float(1.0 / std::sqrt(var + epsilon));
-    gain[c] = gamma[c] * inverseStd[c];
-  }
-  for (int64_t r = 0; r < rows; r++)
-    for (int32_t c = 0; c < channels; c++) {
-      const int64_t i = r * channels + c;
-      const float normalised = (x[i] - mean[c]) * inverseStd[c];
-      xHat[i] = normalised;
-      const float affine = gamma[c] * normalised + beta[c];
-      y[i] = relu && affine < 0.f ? 0.f : affine;
-    }
-}
-
-// Its gradient, with dy' = dy where y > 0 under relu (else dy): dBeta = Σ dy', dGamma = Σ dy'·xHat,
-// dx = gain · (dy' - dBeta/rows - xHat · dGamma/rows).
-void batchNormBackward(const float* dy, const float* xHat, const float* gain, const float* y, bool relu, int64_t rows, int32_t channels, float* dx,
-                       float* dGamma, float* dBeta) {
-  const auto upstream = [&](int64_t i) { return relu && !(y[i] > 0.f) ? 0.f : dy[i]; };
-  std::vector<double> sumDy(channels, 0.0), sumDyXHat(channels, 0.0);
-  for (int64_t r = 0; r < rows; r++)
-    for (int32_t c = 0; c < channels; c++) {
-      const int64_t i = r * channels + c;
-      const float g = upstream(i);
-      sumDy[c] += g;
-      sumDyXHat[c] += double(g) * xHat[i];
-    }
-  std::vector<float> meanDy(channels), meanDyXHat(channels);
-  for (int32_t c = 0; c < channels; c++) {
-    dBeta[c] = float(sumDy[c]);
-    dGamma[c] = float(sumDyXHat[c]);
-    meanDy[c] = float(sumDy[c] / rows);
-    meanDyXHat[c] = float(sumDyXHat[c] / rows);
-  }
-  for (int64_t r = 0; r < rows; r++)
-    for (int32_t c = 0; c < channels; c++) {
-      const int64_t i = r * channels + c;
-      dx[i] = gain[c] * (upstream(i) - meanDy[c] - xHat[i] * meanDyXHat[c]);
-    }
-}
-
 // Adds bias (length n, may be null) to every row of out [m x n], then applies relu if asked.
 void biasAndActivation(float* out, int64_t m, int32_t n, const float* bias, bool relu) {
   if (!bias && !relu) return;
@@ -265,9 +239,14 @@ napi_value ConvForward(napi_env env, napi_callback_info info) {
   const Geometry g = a.geometry(5);
   float *x = a.floats(0), *filter = a.floats(1), *bias = a.floats(2), *out = a.floats(4);
   if (!a.ok || !x || !filter || !out) return nullptr;
-  const float* patches = patchesOf(x, g);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, g.pixels(), g.outChannels, g.patch(), 1.f, patches, g.patch(), filter, g.outChannels, 0.f, out, g.outChannels);
-  biasAndActivation(out, g.pixels(), g.outChannels, bias, a.flag(3));
+  float* patches = scratchFor(g.pixels() * g.patch());
+  const bool relu = a.flag(3);
+#pragma omp parallel
+  {
+    im2colShared(x, g, patches);
+    const Share rows = sgemmRows(false, false, g.pixels(), g.outChannels, g.patch(), patches, g.patch(), filter, g.outChannels, out);
+    biasAndActivation(out + rows.begin * g.outChannels, rows.size(), g.outChannels, bias, relu);
+  }
   return nullptr;
 }
 
@@ -277,8 +256,13 @@ napi_value ConvFilterGradient(napi_env env, napi_callback_info info) {
   const Geometry g = a.geometry(3);
   float *x = a.floats(0), *dy = a.floats(1), *dFilter = a.floats(2);
   if (!a.ok || !x || !dy || !dFilter) return nullptr;
-  const float* patches = patchesOf(x, g);
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.patch(), g.outChannels, g.pixels(), 1.f, patches, g.patch(), dy, g.outChannels, 0.f, dFilter, g.outChannels);
+  // The sum runs over every pixel of the batch, so the product is split by filter tap instead.
+  float* patches = scratchFor(g.pixels() * g.patch());
+#pragma omp parallel
+  {
+    im2colShared(x, g, patches);
+    sgemmRows(true, false, g.patch(), g.outChannels, g.pixels(), patches, g.patch(), dy, g.outChannels, dFilter);
+  }
   return nullptr;
 }
 
@@ -289,8 +273,13 @@ napi_value ConvInputGradient(napi_env env, napi_callback_info info) {
   float *dy = a.floats(0), *filter = a.floats(1), *dx = a.floats(2);
   if (!a.ok || !dy || !filter || !dx) return nullptr;
   float* patches = scratchFor(g.pixels() * g.patch());
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.pixels(), g.patch(), g.outChannels, 1.f, dy, g.outChannels, filter, g.outChannels, 0.f, patches, g.patch());
-  col2im(patches, g, dx);
+#pragma omp parallel
+  {
+    sgemmRows(false, true, g.pixels(), g.patch(), g.outChannels, dy, g.outChannels, filter, g.outChannels, patches);
+#pragma omp barrier
+    const ImageShare mine(g);
+    if (mine.images.batch > 0) col2im(patches + mine.rowOffset * g.patch(), mine.images, dx + mine.inputOffset);
+  }
   return nullptr;
 }
 
@@ -314,11 +303,17 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
   if (!a.ok || !x || !dy || !dx) return nullptr;
   const bool tiled2x2 = g.filterHeight == 2 && g.filterWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2 && g.inHeight == 2 * g.outHeight &&
                         g.inWidth == 2 * g.outWidth;
-  if (tiled2x2) {
-    maxPoolGrad2x2(x, dy, g, dx);
-  } else {
-    std::memset(dx, 0, sizeof(float) * int64_t(g.batch) * g.inHeight * g.inWidth * g.inChannels);
-    maxPoolGrad(x, dy, g, dx);
+#pragma omp parallel
+  {
+    const ImageShare mine(g);
+    const float *input = x + mine.inputOffset, *gradient = dy + mine.rowOffset * g.inChannels;
+    float* own = dx + mine.inputOffset;
+    if (mine.images.batch > 0 && tiled2x2) {
+      maxPoolGrad2x2(input, gradient, mine.images, own);
+    } else if (mine.images.batch > 0) {
+      std::memset(own, 0, sizeof(float) * int64_t(mine.images.batch) * g.inHeight * g.inWidth * g.inChannels);
+      maxPoolGrad(input, gradient, mine.images, own);
+    }
   }
   return nullptr;
 }
@@ -356,8 +351,9 @@ napi_value BlasCore(napi_env env, napi_callback_info) {
 }  // namespace
 
 NAPI_MODULE_INIT() {
-  // One thread: OpenBLAS' workers spin between calls, which on 2 shared cores costs more than the
-  // products gain; single-threaded, a run's CPU time is also its duration on an idle core.
+  // OpenBLAS' own threads stay off (its two-thread products differ in the last bits from its
+  // one-thread ones): each of the kernels' OpenMP threads calls a single-threaded sgemm on its
+  // rows, so every product keeps the single-threaded driver's sums whatever the thread count.
   openblas_set_num_threads(1);
   const struct { const char* name; napi_callback callback; } functions[] = {
       {"convForward", ConvForward},
