@@ -14,8 +14,13 @@ const duration = (seconds: number): string =>
     ? `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`
     : `${seconds.toFixed(1)}s`;
 
-/** Per-batch bar on a terminal, and one line per epoch with loss, accuracy and ETA everywhere. */
-function progressObserver(epochs: number) {
+/**
+ * Per-batch bar on a terminal, and one line per epoch with loss, accuracy and ETA everywhere. A
+ * validation split of a handful of images (the CNN's cosine schedule holds out one) says how many,
+ * so that its 0% or 100% is not read as the model's accuracy.
+ */
+function progressObserver(epochs: number, validationSize: number) {
+  const heldOut = validationSize < 1000 ? ` of ${validationSize} held out` : '';
   const bar = process.stderr.isTTY
     ? new SingleBar({
         format: 'epoch {epoch} [{bar}] {value}/{total} batches',
@@ -35,7 +40,7 @@ function progressObserver(epochs: number) {
       const eta = (elapsed / e.epoch) * (epochs - e.epoch);
       console.log(
         `epoch ${String(e.epoch).padStart(String(epochs).length)}/${epochs}  loss ${e.loss.toFixed(4)}  acc ${(100 * e.accuracy).toFixed(2)}%` +
-          `  val_acc ${(100 * e.validationAccuracy).toFixed(2)}%  ${duration(e.seconds)}  ETA ${duration(eta)}`,
+          `  val_acc ${(100 * e.validationAccuracy).toFixed(2)}%${heldOut}  ${duration(e.seconds)}  ETA ${duration(eta)}`,
       );
     },
   };
@@ -57,7 +62,7 @@ async function main(): Promise<void> {
     dataDir: options.data,
     force: options.force,
     log: (line) => console.log(line),
-    observer: progressObserver(options.config.epochs),
+    observer: progressObserver(options.config.epochs, options.config.validationSize),
   });
   if (reused || !card) return;
   console.log(
