@@ -2,8 +2,9 @@
  * The convnet's training kernels give the same bits whatever OPENBLAS_CORETYPE the caller's
  * environment holds: the loader (train/native/addon.ts) pins OpenBLAS' Haswell kernels before the
  * library loads. They also give the same bits on any number of threads (OMP_NUM_THREADS): blas.cc
- * splits the work only where that leaves each value's arithmetic unchanged. Each case is a child process (OpenBLAS picks its kernels once, as it loads) that
- * runs the kernels at the CNN's own sizes (test/blas-pin/probe.ts). The control loads the same addon
+ * splits the work only where that leaves each value's arithmetic unchanged. Each case is a child
+ * process (OpenBLAS picks its kernels once, as it loads) that runs the kernels at the CNN's own
+ * sizes (test/blas-pin/probe.ts). The control loads the same addon
  * without the pin and shows that the kernel choice does change the bits, so the first test can fail.
  */
 import { execFile } from 'node:child_process';

@@ -2,8 +2,9 @@
  * Child process of blas-pin.test.ts: runs the convnet's training kernels at the CNN's own sizes
  * (its three convolutions forward and both gradients, a pooling gradient, its dense layer's
  * products in the three transpose forms backprop uses, batch-norm steps) on fixed inputs and
- * prints the OpenBLAS core and a SHA-256 of every output's bytes. With an addon path as argument it loads that file as it
- * is, without the loader's pin, so OpenBLAS picks its kernels from the environment: the control.
+ * prints the OpenBLAS core and a SHA-256 of every output's bytes. With an addon path as argument
+ * it loads that file as it is, without the loader's pin, so OpenBLAS picks its kernels from the
+ * environment: the control.
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';

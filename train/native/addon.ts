@@ -1,7 +1,8 @@
 /**
  * Builds (once per source version) and loads the native training routines of blas.cc and
- * batch-norm.cc: a Node-API addon linked against OpenBLAS. It is compiled here with g++ rather than at `npm install` because
- * only convnet training needs it; the seed MLP and the Worker never load it.
+ * batch-norm.cc: a Node-API addon linked against OpenBLAS. It is compiled here with g++ rather
+ * than at `npm install` because only convnet training needs it; the seed MLP and the Worker never
+ * load it.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -65,31 +65,29 @@ void inputGradientRows(const float* __restrict dy, const float* __restrict y, co
 // Sums run in double so that the one-pass statistics stay exact enough at 1.6M rows.
 void batchNormForward(const float* x, const float* gamma, const float* beta, float epsilon, bool relu, int64_t rows, int32_t channels, float* y,
                       float* xHat, float* mean, float* variance, float* gain) {
-  std::vector<double> sum(channels, 0.0), squares(channels, 0.0);
   std::vector<float> inverseStd(channels);
 #pragma omp parallel
   {
     // Each thread sums its channels into its own accumulators: shared ones would sit on cache
     // lines that both threads write on every row.
     const Share mine(channels);
-    std::vector<double> ownSum(mine.size(), 0.0), ownSquares(mine.size(), 0.0);
+    std::vector<double> sum(mine.size(), 0.0), squares(mine.size(), 0.0);
     for (int64_t r = 0; r < rows; r++) {
       const float* line = x + r * channels + mine.begin;
       for (int64_t c = 0; c < mine.size(); c++) {
         const double v = line[c];
-        ownSum[c] += v;
-        ownSquares[c] += v * v;
+        sum[c] += v;
+        squares[c] += v * v;
       }
     }
-    std::copy(ownSum.begin(), ownSum.end(), sum.begin() + mine.begin);
-    std::copy(ownSquares.begin(), ownSquares.end(), squares.begin() + mine.begin);
-    for (int64_t c = mine.begin; c < mine.end; c++) {
+    for (int64_t c = 0; c < mine.size(); c++) {
+      const int64_t channel = mine.begin + c;
       const double m = sum[c] / rows;
       const double var = std::max(0.0, squares[c] / rows - m * m);
-      mean[c] = float(m);
-      variance[c] = float(var);
-      inverseStd[c] = float(1.0 / std::sqrt(var + epsilon));
-      gain[c] = gamma[c] * inverseStd[c];
+      mean[channel] = float(m);
+      variance[channel] = float(var);
+      inverseStd[channel] = float(1.0 / std::sqrt(var + epsilon));
+      gain[channel] = gamma[channel] * inverseStd[channel];
     }
 #pragma omp barrier
     const Share lines(rows);
@@ -103,21 +101,19 @@ void batchNormForward(const float* x, const float* gamma, const float* beta, flo
 // dx = gain · (dy' - dBeta/rows - xHat · dGamma/rows).
 void batchNormBackward(const float* dy, const float* xHat, const float* gain, const float* y, bool relu, int64_t rows, int32_t channels, float* dx,
                        float* dGamma, float* dBeta) {
-  std::vector<double> sumDy(channels, 0.0), sumDyXHat(channels, 0.0);
   std::vector<float> meanDy(channels), meanDyXHat(channels);
 #pragma omp parallel
   {
     const Share mine(channels);
-    std::vector<double> ownDy(mine.size(), 0.0), ownDyXHat(mine.size(), 0.0);
-    if (relu) gradientSums<true>(dy, y, xHat, rows, channels, mine.begin, mine.size(), ownDy.data(), ownDyXHat.data());
-    else gradientSums<false>(dy, y, xHat, rows, channels, mine.begin, mine.size(), ownDy.data(), ownDyXHat.data());
-    std::copy(ownDy.begin(), ownDy.end(), sumDy.begin() + mine.begin);
-    std::copy(ownDyXHat.begin(), ownDyXHat.end(), sumDyXHat.begin() + mine.begin);
-    for (int64_t c = mine.begin; c < mine.end; c++) {
-      dBeta[c] = float(sumDy[c]);
-      dGamma[c] = float(sumDyXHat[c]);
-      meanDy[c] = float(sumDy[c] / rows);
-      meanDyXHat[c] = float(sumDyXHat[c] / rows);
+    std::vector<double> sumDy(mine.size(), 0.0), sumDyXHat(mine.size(), 0.0);
+    if (relu) gradientSums<true>(dy, y, xHat, rows, channels, mine.begin, mine.size(), sumDy.data(), sumDyXHat.data());
+    else gradientSums<false>(dy, y, xHat, rows, channels, mine.begin, mine.size(), sumDy.data(), sumDyXHat.data());
+    for (int64_t c = 0; c < mine.size(); c++) {
+      const int64_t channel = mine.begin + c;
+      dBeta[channel] = float(sumDy[c]);
+      dGamma[channel] = float(sumDyXHat[c]);
+      meanDy[channel] = float(sumDy[c] / rows);
+      meanDyXHat[channel] = float(sumDyXHat[c] / rows);
     }
 #pragma omp barrier
     const Share lines(rows);

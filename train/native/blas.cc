@@ -8,7 +8,6 @@
 // output in place; the views must be taken after the last allocation on the wasm heap.
 #include <node_api.h>
 #include <cblas.h>
-#include <omp.h>
 
 #include "batch-norm.h"
 #include "share.h"
@@ -94,7 +93,7 @@ void im2col(const float* x, const Geometry& g, float* patches) {
 // at its end for every patch to be written.
 void im2colShared(const float* x, const Geometry& g, float* patches) {
   const ImageShare mine(g);
-  if (mine.images.batch > 0) im2col(x + mine.inputOffset, mine.images, patches + mine.rowOffset * g.patch());
+  im2col(x + mine.inputOffset, mine.images, patches + mine.rowOffset * g.patch());
 #pragma omp barrier
 }
 
@@ -278,7 +277,7 @@ napi_value ConvInputGradient(napi_env env, napi_callback_info info) {
     sgemmRows(false, true, g.pixels(), g.patch(), g.outChannels, dy, g.outChannels, filter, g.outChannels, patches);
 #pragma omp barrier
     const ImageShare mine(g);
-    if (mine.images.batch > 0) col2im(patches + mine.rowOffset * g.patch(), mine.images, dx + mine.inputOffset);
+    col2im(patches + mine.rowOffset * g.patch(), mine.images, dx + mine.inputOffset);
   }
   return nullptr;
 }
@@ -308,9 +307,9 @@ napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
     const ImageShare mine(g);
     const float *input = x + mine.inputOffset, *gradient = dy + mine.rowOffset * g.inChannels;
     float* own = dx + mine.inputOffset;
-    if (mine.images.batch > 0 && tiled2x2) {
+    if (tiled2x2) {
       maxPoolGrad2x2(input, gradient, mine.images, own);
-    } else if (mine.images.batch > 0) {
+    } else {
       std::memset(own, 0, sizeof(float) * int64_t(mine.images.batch) * g.inHeight * g.inWidth * g.inChannels);
       maxPoolGrad(input, gradient, mine.images, own);
     }

@@ -23,4 +23,3 @@ struct Share {
   }
   int64_t size() const { return end - begin; }
 };
-
